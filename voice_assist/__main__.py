@@ -1,0 +1,3 @@
+from voice_assist.cli import main
+
+raise SystemExit(main())

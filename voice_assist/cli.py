@@ -1,0 +1,79 @@
+"""Command line: parses flags, wires the stages together, reports. No pipeline logic lives here.
+
+stdout carries only answers and JSON; everything else (logs, errors) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from voice_assist.config import ENGINES, Settings, load_settings
+from voice_assist.errors import VoiceAssistError
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voice-assist",
+        description="Offline voice assistant that answers questions from a trusted factsheet. "
+        "With no command it listens and answers aloud.")
+    parser.add_argument("--config", type=Path, help="settings file (default: ~/.config/voice-assist/config.toml)")
+    parser.add_argument("--content", type=Path, action="append", dest="content_dirs_extra",
+                        help="an extra folder of factsheet *.md files (may be repeated)")
+    parser.add_argument("--engine", choices=ENGINES, help="speech recognition engine (default: auto)")
+    parser.add_argument("--model", type=Path, help="a vosk model folder")
+    parser.add_argument("--input-device", help="microphone: device index or part of its name")
+    parser.add_argument("--output-device", help="speaker: device index or part of its name")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debugging messages")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = commands.add_parser("ask", help="answer typed questions (or WAV files) without audio output")
+    ask.add_argument("questions", nargs="*", metavar="QUESTION",
+                     help="questions; with none, one question per line is read from stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.set_defaults(handler=_ask)
+
+    topics = commands.add_parser("topics", help="list the factsheet sections")
+    topics.add_argument("--json", action="store_true")
+    topics.set_defaults(handler=_topics)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = _settings(args)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser_error = "the voice loop is not available yet; use 'voice-assist ask'"
+            raise VoiceAssistError(parser_error)
+        return handler(args, settings)
+    except VoiceAssistError as error:
+        print(f"voice-assist: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.config)
+    extra = tuple(args.content_dirs_extra or ())
+    return settings.with_overrides(
+        content_dirs=settings.content_dirs + extra if extra else None,
+        engine=args.engine, model=args.model,
+        input_device=args.input_device, output_device=args.output_device)
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    raise VoiceAssistError("not implemented yet")
+
+
+def _topics(args: argparse.Namespace, settings: Settings) -> int:
+    raise VoiceAssistError("not implemented yet")

@@ -1,0 +1,177 @@
+"""Settings: one dataclass, loaded from TOML, overridden by command-line flags.
+
+Two files, so that nothing a caregiver wrote is ever rewritten by the program:
+- ``config.toml`` (``$XDG_CONFIG_HOME/voice-assist``) is the caregiver's; the program only reads it.
+- ``voice.toml`` (``$XDG_STATE_HOME/voice-assist``) holds the voice settings changed by voice
+  ("slower", "louder"); the program rewrites it, and it wins over ``config.toml``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import re
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from voice_assist.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CONTENT = PROJECT_ROOT / "content"
+CHECKOUT_MODELS = PROJECT_ROOT / "models"
+
+VOICE_KEYS = ("rate", "volume", "voice")
+ENGINES = ("auto", "vosk", "pocketsphinx")
+
+
+def _xdg(variable: str, fallback: str) -> Path:
+    return Path(os.environ.get(variable) or Path.home() / fallback) / "voice-assist"
+
+
+def config_dir() -> Path:
+    return _xdg("XDG_CONFIG_HOME", ".config")
+
+
+def data_dir() -> Path:
+    """User data: installed models and the caregiver's own content folder."""
+    return _xdg("XDG_DATA_HOME", ".local/share")
+
+
+def state_dir() -> Path:
+    """Program-written state: voice settings, caches."""
+    return _xdg("XDG_STATE_HOME", ".local/state")
+
+
+def cache_dir() -> Path:
+    return _xdg("XDG_CACHE_HOME", ".cache")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a caregiver can set. Defaults work on a fresh install."""
+
+    content_dirs: tuple[Path, ...] = (BUNDLED_CONTENT,)
+    """Folders whose ``*.md`` factsheets are loaded; the user content folder is added to these."""
+    engine: str = "auto"
+    """Recognition engine: auto (vosk when a valid model is installed), vosk or pocketsphinx."""
+    model: Path | None = None
+    """A vosk model folder; when unset, VOICE_ASSIST_MODEL, ./models and the user data folder are searched."""
+    input_device: str | None = None
+    """Microphone: a PortAudio device index or part of its name; unset means the system default."""
+    output_device: str | None = None
+    """Speaker: a PortAudio device index or part of its name; unset means the system default."""
+    rate: int = 150
+    """Speaking rate, words per minute (espeak-ng's default of 200 is fast for many listeners)."""
+    volume: float = 0.9
+    """Speech volume, 0.0 to 1.0."""
+    voice: str = ""
+    """An espeak-ng voice name or id; empty means the default English voice."""
+    end_silence: float = 1.8
+    """Seconds of silence that end a question that does not yet make sense (longer than the mid-question
+    pauses of effortful speech)."""
+    quick_end_silence: float = 0.45
+    """Seconds of silence that end a question the matcher already understands confidently."""
+    max_utterance: float = 20.0
+    """Hard cap on one question, seconds."""
+    record_audio: bool = False
+    """Keep recordings of what was heard (off: no audio is ever stored)."""
+    log_level: str = "INFO"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Apply command-line flags; ``None`` means the flag was not given."""
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return replace(self, **given)
+
+
+_FIELD_TYPES = {f.name: f for f in fields(Settings)}
+
+
+def load_settings(config_file: Path | None = None, voice_file: Path | None = None) -> Settings:
+    """Read the caregiver's config and the voice settings; a bad value is reported and skipped."""
+    config_file = config_file or config_dir() / "config.toml"
+    voice_file = voice_file or state_dir() / "voice.toml"
+    values: dict[str, Any] = {}
+    for path in (config_file, voice_file):
+        values.update(_read_toml(path))
+    settings = Settings()
+    user_content = data_dir() / "content"
+    extra_dirs = tuple(Path(p).expanduser() for p in values.pop("content_dirs", ()))
+    settings = replace(settings, content_dirs=(BUNDLED_CONTENT, user_content, *extra_dirs))
+    for key, (value, source, line) in values.items():
+        try:
+            settings = replace(settings, **{key: _coerce(key, value)})
+        except ConfigError as error:
+            log.warning("%s:%d: %s; using the default (%r).", source, line, error,
+                        getattr(Settings(), key, None))
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, tuple[Any, Path, int]]:
+    """Values with the file and line they came from, so a bad one can be pointed at."""
+    if not path.is_file():
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        log.warning("%s: cannot be read (%s); fix the file or delete it. Using the defaults for it.",
+                    path, error)
+        return {}
+    lines = text.splitlines()
+    return {key: (value, path, _line_of(key, lines)) for key, value in data.items()}
+
+
+def _line_of(key: str, lines: list[str]) -> int:
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    return next((number for number, line in enumerate(lines, 1) if pattern.match(line)), 1)
+
+
+def _coerce(key: str, value: Any) -> Any:
+    if key not in _FIELD_TYPES:
+        raise ConfigError(f"unknown setting {key!r} (known: {', '.join(_FIELD_TYPES)})")
+    default = getattr(Settings(), key)
+    if key == "engine" and value not in ENGINES:
+        raise ConfigError(f"engine = {value!r} is not one of {', '.join(ENGINES)}")
+    if key in ("model",):
+        return Path(str(value)).expanduser()
+    if key in ("input_device", "output_device"):
+        return str(value)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} = {value!r} must be true or false")
+        return value
+    if isinstance(default, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key} = {value!r} must be a number")
+        if key == "volume" and not 0.0 <= value <= 1.0:
+            raise ConfigError(f"volume = {value!r} must be between 0.0 and 1.0")
+        if value <= 0 and key != "volume":
+            raise ConfigError(f"{key} = {value!r} must be greater than zero")
+        return type(default)(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{key} = {value!r} must be text in quotes")
+    return value
+
+
+def save_voice(settings: Settings, voice_file: Path | None = None) -> None:
+    """Persist the voice settings changed by voice; written atomically so a crash cannot corrupt it."""
+    voice_file = voice_file or state_dir() / "voice.toml"
+    voice_file.parent.mkdir(parents=True, exist_ok=True)
+    values = dataclasses.asdict(settings)
+    body = "".join(f"{key} = {_toml_value(values[key])}\n" for key in VOICE_KEYS)
+    temporary = voice_file.with_suffix(".tmp")
+    temporary.write_text("# Written by voice-assist when you say slower, faster, louder or quieter.\n"
+                         + body, encoding="utf-8")
+    temporary.replace(voice_file)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)
+

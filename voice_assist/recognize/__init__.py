@@ -1,0 +1,48 @@
+"""Speech to text: one small interface, one adapter module per engine.
+
+Audio between stages is always 16 kHz mono signed 16-bit little-endian PCM (``SAMPLE_RATE``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+SAMPLE_RATE = 16_000
+"""Hertz. Both engines' English models are trained on 16 kHz audio."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What the recognizer heard in one utterance: several guesses, best first."""
+
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The best guess, or "" when nothing was heard."""
+        return self.alternatives[0] if self.alternatives else ""
+
+
+@dataclass(frozen=True)
+class Domain:
+    """What can be asked, so the recognizer can favour it: phrases from the content and the commands."""
+
+    phrases: tuple[str, ...]
+    """Example questions, titles, lay words and command phrases, lower case."""
+
+
+class Recognizer(Protocol):
+    """A speech recognizer fed one utterance at a time."""
+
+    description: str
+    """Which engine and model, and why it was chosen: shown at start-up."""
+
+    def accept(self, pcm: bytes) -> None:
+        """Feed audio (16 kHz mono s16le) of the current utterance."""
+
+    def partial(self) -> str:
+        """The best guess so far for the current utterance ("" if none)."""
+
+    def finish(self) -> Transcript:
+        """End the utterance: return its transcript and get ready for the next one."""
