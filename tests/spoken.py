@@ -1,0 +1,168 @@
+"""Spoken questions for tests: espeak-ng speech as 16 kHz mono s16le PCM, optionally slowed, noisy or halting.
+
+Everything is made with real programs (espeak-ng, sox) and cached for the test session, so a table of
+questions over several voices costs each sound once.
+
+    pcm = synthesize("what is riluzole", voice="en+f3", speed=110, noise="babble", noise_snr_db=10)
+    path = wav_file("stop")            # a WAV file in the session folder, e.g. for paplay
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import hashlib
+import shutil
+import subprocess
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_RATE = 16_000
+"""Hertz, as the recognizers expect."""
+
+VOICES = ("en-us", "en", "en-us+f3", "en-gb+m3", "en-us+f2")
+"""espeak-ng voices with different pitch and timbre, men's and women's."""
+
+SLOW = 110
+"""Words per minute for slow, effortful speech (espeak-ng's default is 175)."""
+
+_BABBLE_SENTENCES = (
+    "the weather was nice yesterday and we went to the market",
+    "could you pass me the salt please",
+    "my brother is coming over on sunday afternoon",
+    "they finished the painting before the holidays",
+    "the train leaves at half past seven in the morning",
+)
+
+
+@dataclass(frozen=True)
+class Speech:
+    """How one sound is made; also the cache key."""
+
+    text: str
+    voice: str = "en-us"
+    speed: int = 150
+    """Words per minute."""
+    pitch: int = 50
+    """espeak-ng pitch, 0 to 99."""
+    word_gap_ms: int = 0
+    """Extra silence between words, milliseconds (halting speech)."""
+    noise: str | None = None
+    """None, "white" or "babble" (other people talking)."""
+    noise_snr_db: float = 20.0
+    """Speech-to-noise ratio of the mixed noise, decibels."""
+    lead_silence_s: float = 0.3
+    """Silence before and after the speech, seconds."""
+
+
+def synthesize(text: str, voice: str = "en-us", speed: int = 150, pitch: int = 50, *,
+               word_gap_ms: int = 0, noise: str | None = None, noise_snr_db: float | None = None,
+               lead_silence_s: float = 0.3) -> bytes:
+    """The text spoken by espeak-ng, as 16 kHz mono s16le PCM.
+
+    ``noise_snr_db`` alone implies white noise; ``noise`` alone mixes it at 20 dB.
+    """
+    if noise_snr_db is not None and noise is None:
+        noise = "white"
+    speech = Speech(text, voice, speed, pitch, word_gap_ms, noise,
+                    20.0 if noise_snr_db is None else noise_snr_db, lead_silence_s)
+    return _render(speech)
+
+
+def wav_file(text: str, **options: object) -> Path:
+    """Like :func:`synthesize`, written to a WAV file in the session folder (same options)."""
+    pcm = synthesize(text, **options)  # type: ignore[arg-type]
+    path = _session_dir() / f"{hashlib.sha1(pcm).hexdigest()[:16]}.wav"
+    if not path.exists():
+        write_wav(pcm, path)
+    return path
+
+
+def write_wav(pcm: bytes, path: Path, rate: int = SAMPLE_RATE) -> None:
+    """Write mono s16le PCM as a WAV file."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm)
+
+
+def read_wav(path: Path) -> bytes:
+    """The PCM frames of a 16 kHz mono 16-bit WAV file."""
+    with wave.open(str(path), "rb") as source:
+        if (source.getframerate(), source.getnchannels(), source.getsampwidth()) != (SAMPLE_RATE, 1, 2):
+            raise ValueError(f"{path} is not 16 kHz mono 16-bit")
+        return source.readframes(source.getnframes())
+
+
+def silence(seconds: float) -> bytes:
+    return bytes(2 * int(seconds * SAMPLE_RATE))
+
+
+def mix_noise(pcm: bytes, noise: bytes, snr_db: float) -> bytes:
+    """Speech with the noise (looped or cut to length) added at the given speech-to-noise ratio."""
+    speech = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+    background = np.resize(np.frombuffer(noise, dtype=np.int16).astype(np.float64), speech.shape)
+    speech_power = _power(speech[np.abs(speech) > 100]) if np.any(np.abs(speech) > 100) else _power(speech)
+    scale = np.sqrt(speech_power / (_power(background) * 10 ** (snr_db / 10))) if _power(background) else 0.0
+    mixed = speech + scale * background
+    return np.clip(mixed, -32768, 32767).astype(np.int16).tobytes()
+
+
+def _power(samples: np.ndarray) -> float:
+    return float(np.mean(samples**2)) if samples.size else 0.0
+
+
+@functools.lru_cache(maxsize=512)
+def _render(speech: Speech) -> bytes:
+    pcm = _espeak(speech.text, speech.voice, speech.speed, speech.pitch, speech.word_gap_ms)
+    pad = silence(speech.lead_silence_s)
+    pcm = pad + pcm + pad
+    if speech.noise == "white":
+        pcm = mix_noise(pcm, _white_noise(len(pcm) // 2, seed=len(speech.text)), speech.noise_snr_db)
+    elif speech.noise == "babble":
+        pcm = mix_noise(pcm, _babble(), speech.noise_snr_db)
+    elif speech.noise is not None:
+        raise ValueError(f"unknown noise {speech.noise!r}: use 'white' or 'babble'")
+    return pcm
+
+
+@functools.lru_cache(maxsize=1024)
+def _espeak(text: str, voice: str, speed: int, pitch: int, word_gap_ms: int) -> bytes:
+    """espeak-ng's 22,050 Hz WAV resampled by sox to 16 kHz raw PCM."""
+    command = ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout"]
+    if word_gap_ms:
+        command += ["-g", str(max(1, word_gap_ms // 10))]  # espeak-ng counts in 10 ms units
+    wav = subprocess.run([*command, text], capture_output=True, check=True).stdout
+    raw = subprocess.run(["sox", "-t", "wav", "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1",
+                          "-b", "16", "-e", "signed-integer", "-L", "-"],
+                         input=wav, capture_output=True, check=True).stdout
+    return raw
+
+
+def _white_noise(samples: int, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(samples) * 3000).clip(-32768, 32767).astype(np.int16).tobytes()
+
+
+@functools.lru_cache(maxsize=1)
+def _babble() -> bytes:
+    """Several voices talking at once, offset in time: noise that sounds like speech."""
+    tracks = [np.frombuffer(_espeak(sentence, voice, 160, 40 + 10 * index, 0), dtype=np.int16)
+              for index, (sentence, voice) in enumerate(zip(_BABBLE_SENTENCES, VOICES, strict=True))]
+    length = max(track.size for track in tracks)
+    mixed = np.zeros(length, dtype=np.float64)
+    for index, track in enumerate(tracks):
+        mixed += np.roll(np.resize(track, length).astype(np.float64), index * length // len(tracks))
+    return (mixed / len(tracks)).astype(np.int16).tobytes()
+
+
+@functools.cache
+def _session_dir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="voice-assist-spoken-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder

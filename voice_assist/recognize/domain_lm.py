@@ -1,0 +1,203 @@
+"""A language model and dictionary that favour what can be asked, built from the domain phrases and cached.
+
+The model gives most of its probability to the words and word sequences of the domain phrases (example
+questions, section titles, lay words, commands) and keeps a little for the most common general English
+words, so that speech about something else is heard as something else and can be refused, instead of
+being forced onto the nearest domain phrase. The mix was chosen by measurement on synthesized questions
+(scripts/bench_recognition.py).
+
+The files are written under ``cache_dir/pocketsphinx-<hash>`` where the hash covers the phrases and the
+build settings: unchanged content starts in milliseconds, changed content is rebuilt (about a second).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from voice_assist.recognize import Domain
+from voice_assist.recognize.pronounce import SPELLED_ABBREVIATIONS, espeak_pronunciations, load_cmudict, spell
+
+log = logging.getLogger(__name__)
+
+BUILD_VERSION = 1
+"""Bump when the way files are built changes, so old caches are not reused."""
+
+BACKGROUND_WORDS = 3000
+"""How many of the most common general English words are kept besides the domain words."""
+
+BACKGROUND_WEIGHT = 0.15
+"""Share of the single-word probability given to the background words: enough to hear an off-topic
+question as off-topic, little enough that domain words win when the sound is close."""
+
+DISCOUNT = 0.4
+"""Fixed share of each word-sequence probability held back for unseen continuations (back-off)."""
+
+_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+@dataclass(frozen=True)
+class DomainModel:
+    """Files for pocketsphinx and what went into them."""
+
+    lm_path: Path
+    """ARPA language model."""
+    dict_path: Path
+    """Pronunciation dictionary (CMU phones), only the model's words."""
+    words: int
+    """Words in the model, domain and background."""
+    domain_words: int
+    guessed_words: tuple[str, ...]
+    """Domain words not in the CMU dictionary, pronounced as espeak-ng says them."""
+
+
+def words_of(phrase: str) -> list[str]:
+    """The words of a phrase as the recognizer spells them: lower case, numbers in words, no punctuation."""
+    text = phrase.lower().replace("\u2019", "'")  # typographic apostrophe
+    tokens = re.findall(r"[a-z]+(?:'[a-z]+)*|\d+", re.sub(r"[-/]", " ", text))
+    return [word for token in tokens for word in (_number_words(token) if token.isdigit() else [token])]
+
+
+def build_domain_model(domain: Domain, cache_dir: Path, *, background_words: int = BACKGROUND_WORDS,
+                       background_weight: float = BACKGROUND_WEIGHT) -> DomainModel:
+    """The model for this domain: reused from the cache when the phrases are unchanged, else built."""
+    sentences = sorted({" ".join(words_of(phrase)) for phrase in domain.phrases} - {""})
+    settings = {"version": BUILD_VERSION, "background": background_words, "weight": background_weight,
+                "discount": DISCOUNT}
+    key = hashlib.sha256(json.dumps([settings, sentences]).encode()).hexdigest()[:16]
+    folder = cache_dir / f"pocketsphinx-{key}"
+    summary = folder / "summary.json"
+    if summary.is_file():
+        log.debug("reusing the recognition model in %s", folder)
+        return _load_summary(folder)
+    log.info("building the recognition model for %d phrases in %s", len(sentences), folder)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".building-", dir=cache_dir))
+    try:
+        _build(sentences, building, background_words, background_weight)
+        _publish(building, folder)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return _load_summary(folder)
+
+
+def _build(sentences: list[str], folder: Path, background_words: int, background_weight: float) -> None:
+    from voice_assist.recognize import sphinx_files
+
+    domain_vocabulary = sorted({word for sentence in sentences for word in sentence.split()})
+    background = sphinx_files.common_words(background_words) if background_words else {}
+    vocabulary = set(domain_vocabulary) | set(background)
+    known = load_cmudict(sphinx_files.cmudict_path(), vocabulary)
+    guessed = espeak_pronunciations([word for word in domain_vocabulary if word not in known])
+    pronunciations = {word: list(known.get(word, [])) for word in vocabulary}
+    for word, phones in guessed.items():
+        pronunciations[word].append(phones)
+    for word in SPELLED_ABBREVIATIONS & set(domain_vocabulary):
+        pronunciations[word].insert(0, spell(word))
+    sayable = {word for word, variants in pronunciations.items() if variants}
+    unsayable = sorted(set(domain_vocabulary) - sayable)
+    if unsayable:
+        log.warning("no pronunciation for %s: these words cannot be recognized", ", ".join(unsayable))
+    kept = [" ".join(word for word in sentence.split() if word in sayable) for sentence in sentences]
+    arpa = arpa_model([sentence for sentence in kept if sentence],
+                      {word: p for word, p in background.items() if word in sayable}, background_weight)
+    (folder / "domain.lm").write_text(arpa, encoding="utf-8")
+    (folder / "domain.dict").write_text(_dictionary(pronunciations, sayable), encoding="utf-8")
+    summary = {"words": len(sayable), "domain_words": len(set(domain_vocabulary) & sayable),
+               "guessed_words": sorted(guessed)}
+    (folder / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+
+
+def arpa_model(sentences: Iterable[str], background: dict[str, float], background_weight: float) -> str:
+    """A trigram ARPA model of the sentences with fixed-discount back-off, whose single-word
+    probabilities are mixed with the background words' (``background``: word -> probability)."""
+    counts: list[Counter[tuple[str, ...]]] = [Counter(), Counter(), Counter()]
+    for sentence in sentences:
+        words = ["<s>", *sentence.split(), "</s>"]
+        for order in (1, 2, 3):
+            counts[order - 1].update(tuple(words[i:i + order]) for i in range(len(words) - order + 1))
+    unigrams = _mixed_unigrams(counts[0], background, background_weight if background else 0.0)
+    bigrams = {gram: count * (1 - DISCOUNT) / counts[0][gram[:1]] for gram, count in counts[1].items()}
+    trigrams = {gram: count * (1 - DISCOUNT) / counts[1][gram[:2]] for gram, count in counts[2].items()}
+    unigram_backoff = _backoffs(bigrams, unigrams)
+    bigram_backoff = _backoffs(trigrams, bigrams)
+    lines = ["\\data\\", f"ngram 1={len(unigrams)}", f"ngram 2={len(bigrams)}", f"ngram 3={len(trigrams)}",
+             "", "\\1-grams:"]
+    lines += [f"{_log10(p):.4f} {word} {_log10(unigram_backoff.get((word,), 1.0)):.4f}"
+              for (word,), p in sorted(unigrams.items())]
+    lines += ["", "\\2-grams:"]
+    lines += [f"{_log10(p):.4f} {' '.join(gram)} {_log10(bigram_backoff.get(gram, 1.0)):.4f}"
+              for gram, p in sorted(bigrams.items())]
+    lines += ["", "\\3-grams:"]
+    lines += [f"{_log10(p):.4f} {' '.join(gram)}" for gram, p in sorted(trigrams.items())]
+    return "\n".join([*lines, "", "\\end\\", ""])
+
+
+def _mixed_unigrams(counts: Counter[tuple[str, ...]], background: dict[str, float],
+                    weight: float) -> dict[tuple[str, ...], float]:
+    total = sum(count for gram, count in counts.items() if gram != ("<s>",))
+    background_total = sum(background.values()) or 1.0
+    words = {gram[0] for gram in counts} | set(background)
+    mixed = {}
+    for word in words:
+        domain_p = counts.get((word,), 0) / total if word != "<s>" else 0.0
+        mixed[(word,)] = (1 - weight) * domain_p + weight * background.get(word, 0.0) / background_total
+    mixed[("<s>",)] = 1e-99  # never predicted, only a history
+    return mixed
+
+
+def _backoffs(higher: dict[tuple[str, ...], float], lower: dict[tuple[str, ...], float]) -> dict:
+    """Back-off weights that give each history the held-back mass over the continuations it has not seen."""
+    seen: dict[tuple[str, ...], float] = defaultdict(float)
+    for gram in higher:
+        seen[gram[:-1]] += lower.get(gram[1:], 0.0)
+    return {history: DISCOUNT / max(1.0 - lower_mass, 1e-6) for history, lower_mass in seen.items()}
+
+
+def _log10(probability: float) -> float:
+    return -99.0 if probability <= 1e-99 else math.log10(probability)
+
+
+def _dictionary(pronunciations: dict[str, list[str]], words: set[str]) -> str:
+    lines = []
+    for word in sorted(words):
+        variants = list(dict.fromkeys(pronunciations[word]))  # same phones twice would only slow the search
+        lines += [f"{word if n == 0 else f'{word}({n + 1})'} {phones}" for n, phones in enumerate(variants)]
+    return "\n".join(lines) + "\n"
+
+
+def _publish(building: Path, folder: Path) -> None:
+    """Move the finished files into place in one step; another process that got there first wins."""
+    try:
+        os.rename(building, folder)
+    except OSError:
+        if not (folder / "summary.json").is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            os.rename(building, folder)
+
+
+def _load_summary(folder: Path) -> DomainModel:
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return DomainModel(folder / "domain.lm", folder / "domain.dict", summary["words"], summary["domain_words"],
+                       tuple(summary["guessed_words"]))
+
+
+def _number_words(digits: str) -> list[str]:
+    number = int(digits)
+    if number < 20:
+        return [_ONES[number]]
+    if number < 100:
+        return [_TENS[number // 10]] + ([_ONES[number % 10]] if number % 10 else [])
+    return [_ONES[int(digit)] for digit in digits]  # long numbers: digit by digit

@@ -1,0 +1,82 @@
+"""The pocketsphinx recognizer: works on a fresh offline install, since its English model ships in the wheel.
+
+Its general language model hears free speech poorly (it was trained on a different kind of talk), so it
+is replaced by one built from the domain phrases (see ``domain_lm``), which makes in-domain questions far
+more likely to be heard right.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from importlib import metadata
+from pathlib import Path
+
+from voice_assist.errors import ModelError
+from voice_assist.recognize import Domain, Transcript
+from voice_assist.recognize.domain_lm import BACKGROUND_WEIGHT, BACKGROUND_WORDS, build_domain_model, words_of
+from voice_assist.recognize.sphinx_files import acoustic_model_path, cmudict_path, general_lm_path
+
+log = logging.getLogger(__name__)
+
+NBEST_SEARCHED = 40
+"""N-best entries read to find the distinct alternatives (many differ only in silences or fillers)."""
+
+
+class PocketsphinxRecognizer:
+    """Recognizes one utterance at a time with pocketsphinx, biased towards the domain."""
+
+    def __init__(self, domain: Domain, *, cache_dir: Path, max_alternatives: int = 5, bias: bool = True,
+                 background_words: int = BACKGROUND_WORDS, background_weight: float = BACKGROUND_WEIGHT) -> None:
+        """``bias=False`` uses the general English model instead (for comparison in the benchmark)."""
+        import pocketsphinx
+
+        self.max_alternatives = max_alternatives
+        version = metadata.version("pocketsphinx")
+        if bias:
+            model = build_domain_model(domain, cache_dir, background_words=background_words,
+                                       background_weight=background_weight)
+            lm, dictionary = model.lm_path, model.dict_path
+            guessed = f", {len(model.guessed_words)} pronounced by espeak-ng" if model.guessed_words else ""
+            self.description = (f"pocketsphinx {version} with its built-in US English model, language model "
+                                f"biased to {model.domain_words} words of the content{guessed}, "
+                                f"plus {model.words - model.domain_words} common words")
+        else:
+            lm, dictionary = general_lm_path(), cmudict_path()
+            self.description = f"pocketsphinx {version} with its built-in US English model (general, unbiased)"
+        try:
+            self._decoder = pocketsphinx.Decoder(hmm=str(acoustic_model_path()), lm=str(lm),
+                                                 dict=str(dictionary), loglevel="ERROR")
+        except (RuntimeError, ValueError) as error:
+            raise ModelError(f"pocketsphinx could not load its model ({error}). Delete the folder {cache_dir} "
+                             "so it is rebuilt, or reinstall pocketsphinx.") from error
+        self._in_utterance = False
+        log.debug("recognizer ready: %s", self.description)
+
+    def accept(self, pcm: bytes) -> None:
+        if not self._in_utterance:
+            self._decoder.start_utt()
+            self._in_utterance = True
+        self._decoder.process_raw(pcm, False, False)
+
+    def partial(self) -> str:
+        hypothesis = self._decoder.hyp() if self._in_utterance else None
+        return _clean(hypothesis.hypstr) if hypothesis else ""
+
+    def finish(self) -> Transcript:
+        if not self._in_utterance:
+            return Transcript()
+        self._decoder.end_utt()
+        self._in_utterance = False
+        best = self._decoder.hyp()
+        if best is None or not _clean(best.hypstr):
+            return Transcript()
+        guesses = [best.hypstr]
+        guesses += [h.hypstr for h in itertools.islice(self._decoder.nbest(), NBEST_SEARCHED)]
+        distinct = [text for text in dict.fromkeys(_clean(guess) for guess in guesses) if text]
+        return Transcript(tuple(distinct[: self.max_alternatives]))
+
+
+def _clean(text: str) -> str:
+    """Lower case words only: no fillers such as <sil> or [NOISE]."""
+    return " ".join(words_of(" ".join(word for word in text.split() if word[:1] not in "<[")))
