@@ -1,0 +1,134 @@
+"""Vosk (Kaldi) adapter: a local model folder, biased to the domain's words when the model allows it.
+
+Vosk ends a "segment" by itself after a short pause (its model.conf endpoint rules, ~0.5 s for the small
+English model). People with ALS pause much longer mid-question, so segments are collected here and joined
+into one transcript; when an utterance ends is decided by the audio stage, not by vosk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from voice_assist.errors import ModelError
+from voice_assist.recognize import SAMPLE_RATE, Domain, Transcript
+from voice_assist.recognize.models import validate_model
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_WORD = "[unk]"
+"""Vosk's garbage word: lets out-of-domain speech land somewhere instead of on the nearest domain word."""
+
+
+def supports_phrase_list(model_dir: Path) -> bool:
+    """Vosk only applies a runtime phrase list to lookahead graphs (HCLr.fst + Gr.fst, no HCLG.fst)."""
+    graph = model_dir / "graph"
+    return (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file() and not (graph / "HCLG.fst").is_file()
+
+
+def phrase_list(domain: Domain, known: Callable[[str], bool]) -> list[str]:
+    """The domain's words the model knows, one per entry, plus [unk].
+
+    Single words rather than whole example questions: vosk's phrase list loops, so any sequence of domain
+    words can be heard, and people rarely say an example question word for word. Unknown words are left
+    out here because vosk drops a whole entry (with a warning) when one of its words is unknown."""
+    words = {word for phrase in domain.phrases for word in phrase.lower().split()}
+    return [*sorted(word for word in words if known(word)), UNKNOWN_WORD]
+
+
+class VoskRecognizer:
+    """One utterance at a time: ``accept`` audio, read ``partial``, then ``finish``."""
+
+    def __init__(self, model_dir: Path, domain: Domain | None, *, max_alternatives: int = 5,
+                 verbose: bool = False) -> None:
+        validate_model(model_dir)
+        import vosk  # imported here so that choosing an engine never needs vosk installed
+
+        vosk.SetLogLevel(0 if verbose else -1)
+        self._vosk = vosk
+        self._max_alternatives = max_alternatives
+        try:
+            self._model = vosk.Model(str(model_dir))
+        except Exception as error:
+            raise ModelError(f"The speech model in {model_dir} could not be loaded ({error}); it may be damaged. "
+                             "Install it again with 'voice-assist model install'.") from error
+        self._grammar, how = self._grammar_for(model_dir, domain)
+        self._recognizer = self._new_recognizer(model_dir)
+        self.description = f"vosk, model {model_dir.name} ({model_dir}); {how}"
+        self._segments: list[tuple[str, ...]] = []
+
+    def _grammar_for(self, model_dir: Path, domain: Domain | None) -> tuple[str | None, str]:
+        if domain is None:
+            return None, "open vocabulary (no domain given)"
+        if not supports_phrase_list(model_dir):
+            return None, ("open vocabulary: runtime graphs not supported by this model "
+                          "(it has no graph/HCLr.fst and graph/Gr.fst), so the domain's words cannot be favoured")
+        words = phrase_list(domain, lambda word: self._model.vosk_model_find_word(word) >= 0)
+        return json.dumps(words), f"listening for {len(words) - 1} domain words (runtime phrase list)"
+
+    def _new_recognizer(self, model_dir: Path) -> object:
+        try:
+            if self._grammar is None:
+                recognizer = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
+            else:
+                recognizer = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE, self._grammar)
+        except Exception as error:
+            raise ModelError(f"The speech model in {model_dir} loaded, but a recognizer could not be made from "
+                             f"it ({error}). Install the model again with 'voice-assist model install'.") from error
+        recognizer.SetMaxAlternatives(self._max_alternatives)
+        return recognizer
+
+    def accept(self, pcm: bytes) -> None:
+        """Feed audio (16 kHz mono s16le). A vosk endpoint only closes a segment, not the utterance."""
+        try:
+            segment_ended = self._recognizer.AcceptWaveform(pcm)
+        except Exception as error:
+            raise ModelError(f"The vosk recognizer rejected the audio ({error}).") from error
+        if segment_ended:
+            self._keep_segment(self._recognizer.Result())
+
+    def partial(self) -> str:
+        current = _text(json.loads(self._recognizer.PartialResult()).get("partial", ""))
+        return " ".join(part for part in (*(s[0] for s in self._segments), current) if part)
+
+    def finish(self) -> Transcript:
+        """End the utterance; the recognizer is then ready for the next one."""
+        self._keep_segment(self._recognizer.FinalResult())
+        segments, self._segments = self._segments, []
+        self._recognizer.Reset()
+        return Transcript(combine(segments, self._max_alternatives))
+
+    def _keep_segment(self, result_json: str) -> None:
+        alternatives = parse_result(result_json)
+        if alternatives:
+            self._segments.append(alternatives)
+
+
+def parse_result(result_json: str) -> tuple[str, ...]:
+    """Vosk's result (with or without alternatives) as distinct non-empty texts, best first."""
+    result = json.loads(result_json)
+    raw = [entry.get("text", "") for entry in result.get("alternatives", [])] or [result.get("text", "")]
+    return _distinct(_text(text) for text in raw)
+
+
+def combine(segments: list[tuple[str, ...]], limit: int) -> tuple[str, ...]:
+    """Join the segments of one utterance: the best of each first, then each segment's other guesses with
+    the rest kept at their best (the full cross product grows too fast to be useful)."""
+    if not segments:
+        return ()
+    best = [alternatives[0] for alternatives in segments]
+    candidates = [" ".join(best)]
+    for index, alternatives in enumerate(segments):
+        for other in alternatives[1:]:
+            candidates.append(" ".join([*best[:index], other, *best[index + 1:]]))
+    return _distinct(candidates)[:max(limit, 1)]
+
+
+def _text(raw: str) -> str:
+    return " ".join(word for word in raw.lower().split() if word != UNKNOWN_WORD)
+
+
+def _distinct(texts: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(text for text in texts if text))
