@@ -41,7 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     topics = commands.add_parser("topics", help="list the factsheet sections")
     topics.add_argument("--json", action="store_true")
     topics.set_defaults(handler=_topics)
+    _add_model_commands(commands)
     return parser
+
+
+def _add_model_commands(commands: argparse._SubParsersAction) -> None:
+    model = commands.add_parser("model", help="install or list vosk speech models")
+    actions = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+    install = actions.add_parser("install", help="install a model (default: the small English model, 40 MB)")
+    install.add_argument("source", nargs="?", metavar="SOURCE",
+                         help="a web address, a .zip file (e.g. on a USB stick) or an unpacked model folder")
+    install.set_defaults(handler=_model_install)
+    actions.add_parser("list", help="show the models found and which one is used").set_defaults(handler=_model_list)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,3 +88,25 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def _topics(args: argparse.Namespace, settings: Settings) -> int:
     raise VoiceAssistError("not implemented yet")
+
+
+def _model_install(args: argparse.Namespace, settings: Settings) -> int:
+    from voice_assist.recognize.models import ProgressBar, install_model
+
+    print(install_model(args.source, progress=ProgressBar(sys.stderr)))
+    return 0
+
+
+def _model_list(args: argparse.Namespace, settings: Settings) -> int:
+    from voice_assist.recognize.models import list_models, locate_model
+
+    in_use = locate_model(settings.model)
+    models = list_models()
+    if in_use.path is not None and all(model.path != in_use.path for model in models):
+        print(f"* {in_use.path}" + (f"  ({in_use.problem})" if in_use.problem else ""))
+    for model in models:
+        mark = "*" if model.path == in_use.path and in_use.problem is None else " "
+        print(f"{mark} {model.path}" + (f"  ({model.problem})" if model.problem else ""))
+    if in_use.path is None:
+        print(f"voice-assist: {in_use.problem}", file=sys.stderr)
+    return 0
