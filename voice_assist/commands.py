@@ -1,0 +1,48 @@
+"""The spoken commands and the ways people say them.
+
+These are the program's own vocabulary (the factsheets' vocabulary lives in content/). Phrases are
+matched against the whole utterance, so "tell me more about breathing" stays a question.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    REPEAT = "repeat"
+    STOP = "stop"
+    SLOWER = "slower"
+    FASTER = "faster"
+    LOUDER = "louder"
+    QUIETER = "quieter"
+    TOPICS = "topics"
+    MORE = "more"
+    YES = "yes"
+    NO = "no"
+
+
+_SAYINGS = {
+    Command.REPEAT: "repeat | repeat that | say that again | say it again | again | what did you say | pardon "
+                    "| come again | one more time | repeat please | sorry what | i didnt catch that",
+    Command.STOP: "stop | stop talking | stop it | be quiet | quiet | shut up | enough | thats enough | cancel "
+                  "| hush | silence | stop reading",
+    Command.SLOWER: "slower | slow down | speak slower | talk slower | too fast | more slowly | slowly "
+                    "| slower please | not so fast",
+    Command.FASTER: "faster | speed up | speak faster | talk faster | too slow | hurry up | quicker | go faster",
+    Command.LOUDER: "louder | speak up | volume up | turn it up | turn up the volume | i cant hear you "
+                    "| too quiet | more volume | talk louder",
+    Command.QUIETER: "quieter | softer | volume down | turn it down | turn down the volume | too loud "
+                     "| lower the volume | not so loud | less loud | talk quieter",
+    Command.TOPICS: "topics | help | what can i ask | what can you do | what can i ask you | list topics "
+                    "| list the topics | menu | options | what do you know | what topics | what can you tell me",
+    Command.MORE: "more | tell me more | go on | continue | keep going | next | and then | what else | carry on "
+                  "| more please | keep reading | read more",
+    Command.YES: "yes | yeah | yep | yes please | sure | correct | right | thats right | that one | ok yes | yup",
+    Command.NO: "no | nope | no thanks | not that | wrong | neither | no thank you | nah",
+}
+
+COMMAND_PHRASES: dict[str, Command] = {
+    phrase.strip(): command for command, sayings in _SAYINGS.items() for phrase in sayings.split("|")
+}
+"""Every way of saying a command (lower case, no punctuation) → the command."""

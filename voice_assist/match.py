@@ -1,0 +1,258 @@
+"""Question → section or command, with a score; never the nearest section when nothing fits.
+
+Matching knowledge comes from the content: each section's title, its "Ask:" phrases and its own text.
+A question is scored against a section by how much of the question the section's words explain
+(coverage, weighted by how specific each word is) and by how completely one of the section's phrases
+appears in the question. Words close in spelling or in sound count, so recognizer errors still match.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process
+
+from voice_assist.commands import COMMAND_PHRASES
+from voice_assist.content import Library, Section
+from voice_assist.text import FILLERS, STOPWORDS, sound_key, stem, words
+
+ANSWER_MIN = 55.0
+"""Below this a question is not answered. Reading the wrong medical text is worse than saying
+"I don't have that": a question whose main words the factsheet does not contain scores under it."""
+
+CLARIFY_MARGIN = 6.0
+"""Two unrelated sections this close are both plausible: ask which one rather than guess."""
+
+COMMAND_MIN = 84.0
+"""How closely a whole utterance must match a command phrase; commands are short and must not
+swallow questions such as "tell me more about breathing"."""
+
+MAX_ALTERNATIVES = 8
+
+ALTERNATIVE_PENALTY = 4.0
+"""Per rank below the recognizer's best guess: a lower guess wins only when it matches clearly better."""
+
+UNKNOWN_WORD_WEIGHT = 2.2
+"""Weight of a question word found nowhere in the content: about that of a word used by one section,
+so "what is the cure for cancer" is not answered by the treatment section."""
+
+FUZZY_MIN = 84.0
+"""Spelling or sound similarity (0-100) at which two words count as the same word."""
+
+FUNCTION_WORD_WEIGHT = 0.15
+"""Weight of words like "what", "is", "does": they never decide a match on their own, but tell "what is ALS"
+from "what causes ALS" when the content words are the same."""
+
+_SOURCE_WEIGHTS = {"ask": 1.0, "title": 1.0, "text": 0.75, "parent": 0.6}
+"""How much a word counts by where the section has it: its own phrases, its text, its parent's title."""
+
+
+class MatchKind(StrEnum):
+    ANSWER = "answer"
+    COMMAND = "command"
+    CLARIFY = "clarify"
+    NO_MATCH = "no_match"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    section: str
+    score: float
+    """0-100."""
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: MatchKind
+    section: str | None = None
+    command: str | None = None
+    score: float = 0.0
+    """0-100: how well the heard words fit what was chosen."""
+    alternatives: tuple[Candidate, ...] = ()
+    """The best sections, best first (the chosen one included)."""
+    heard: str = ""
+    """The recognizer guess this match was made from."""
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    section: int
+    terms: tuple[str, ...]
+
+
+class Matcher:
+    """Scores questions against a content library; build once, call ``match`` per utterance."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self._sections: tuple[Section, ...] = library.sections
+        self._postings: dict[str, dict[int, float]] = defaultdict(dict)
+        self._phrases: list[_Phrase] = []
+        self._phrases_by_term: dict[str, list[int]] = defaultdict(list)
+        for index, section in enumerate(self._sections):
+            self._index_section(index, section)
+        self._vocabulary = list(self._postings)
+        self._sound_keys = [sound_key(term) for term in self._vocabulary]
+        self._weights = self._term_weights()
+        self._commands = list(COMMAND_PHRASES)
+
+    def _index_section(self, index: int, section: Section) -> None:
+        sources = [("title", section.title), *(("ask", ask) for ask in section.asks),
+                   *(("text", passage) for passage in section.passages)]
+        if "/" in section.id:
+            sources.append(("parent", self.library.section(section.topic).title))
+        for source, text in sources:
+            terms = _terms(words(text))
+            for term in terms:
+                weight = _SOURCE_WEIGHTS[source]
+                self._postings[term][index] = max(self._postings[term].get(index, 0.0), weight)
+            if source in ("ask", "title") and terms:
+                self._phrases_by_term_add(_Phrase(index, tuple(dict.fromkeys(terms))))
+
+    def _phrases_by_term_add(self, phrase: _Phrase) -> None:
+        self._phrases.append(phrase)
+        for term in phrase.terms:
+            self._phrases_by_term[term].append(len(self._phrases) - 1)
+
+    def _term_weights(self) -> dict[str, float]:
+        """Inverse topic frequency: a word found in one topic tells more than one found in all."""
+        topics: dict[str, set[str]] = defaultdict(set)
+        for term, postings in self._postings.items():
+            topics[term].update(self._sections[i].topic for i in postings)
+        total = len({section.topic for section in self._sections}) or 1
+        return {term: FUNCTION_WORD_WEIGHT if term in STOPWORDS else math.log(1 + total / len(found))
+                for term, found in topics.items()}
+
+    def match(self, alternatives: Sequence[str]) -> Match:
+        """Match an utterance given as the recognizer's guesses, best first (or one typed question)."""
+        matches = [self._match_one(heard) for heard in alternatives[:MAX_ALTERNATIVES]]
+        if not matches:
+            return Match(MatchKind.NO_MATCH)
+
+        def merit(ranked: tuple[int, Match]) -> tuple[bool, float]:
+            rank, match = ranked
+            return match.kind is not MatchKind.NO_MATCH, match.score - rank * ALTERNATIVE_PENALTY
+
+        return max(enumerate(matches), key=merit)[1]
+
+    def _match_one(self, heard: str) -> Match:
+        tokens = words(heard)
+        command = self._command(tokens)
+        if command:
+            return command
+        scores = self.score_sections(tokens)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])[:4]
+        alternatives = tuple(Candidate(self._sections[i].id, round(score, 1)) for i, score in ranked)
+        return _decide(alternatives, heard)
+
+    def _command(self, tokens: list[str]) -> Match | None:
+        utterance = " ".join(token for token in tokens if token not in FILLERS)
+        if not utterance or len(utterance) > 40:
+            return None
+        found = process.extractOne(utterance, self._commands, scorer=fuzz.ratio, score_cutoff=COMMAND_MIN)
+        if found is None:
+            return None
+        return Match(MatchKind.COMMAND, command=COMMAND_PHRASES[found[0]], score=round(found[1], 1),
+                     heard=" ".join(tokens))
+
+    def score_sections(self, tokens: Iterable[str]) -> dict[int, float]:
+        """Score (0-100) of every section that shares at least one word with the question."""
+        terms = _merge_split_words(_terms(tokens), self._postings)
+        if not any(term not in STOPWORDS for term in terms):
+            return {}
+        hits = [self._similar_terms(term) for term in terms]
+        weights = [self._weight(term, hit) for term, hit in zip(terms, hits, strict=True)]
+        explained: dict[int, float] = defaultdict(float)
+        for hit, weight in zip(hits, weights, strict=True):
+            for section, credit in self._best_credit(hit).items():
+                explained[section] += weight * credit
+        total = sum(weights)
+        phrase_recall = self._phrase_recall(hits)
+        return {section: 100 * (amount / total) * (0.55 + 0.45 * phrase_recall.get(section, 0.0))
+                for section, amount in explained.items()}
+
+    def _weight(self, term: str, hit: dict[str, float]) -> float:
+        if term in STOPWORDS:
+            return FUNCTION_WORD_WEIGHT
+        return max((self._weights[found] for found in hit), default=UNKNOWN_WORD_WEIGHT)
+
+    def _similar_terms(self, term: str) -> dict[str, float]:
+        """Content words that are this word, or close to it in spelling or in sound, with a similarity 0-1."""
+        if term in self._postings:
+            return {term: 1.0}
+        if len(term) < 4 or term in STOPWORDS:
+            return {}
+        similar: dict[str, float] = {}
+        for found, score, _ in process.extract(term, self._vocabulary, scorer=fuzz.ratio,
+                                               score_cutoff=FUZZY_MIN, limit=5):
+            similar[found] = score / 100
+        key = sound_key(term)
+        if len(key) >= 3:
+            for _, score, position in process.extract(key, self._sound_keys, scorer=fuzz.ratio,
+                                                      score_cutoff=90, limit=5):
+                found = self._vocabulary[position]
+                similar[found] = max(similar.get(found, 0.0), 0.9 * score / 100)
+        return similar
+
+    def _best_credit(self, hit: dict[str, float]) -> dict[int, float]:
+        credit: dict[int, float] = {}
+        for term, similarity in hit.items():
+            for section, weight in self._postings[term].items():
+                credit[section] = max(credit.get(section, 0.0), similarity * weight)
+        return credit
+
+    def _phrase_recall(self, hits: list[dict[str, float]]) -> dict[int, float]:
+        """Per section, the largest weighted share of one of its phrases that the question contains."""
+        heard: dict[str, float] = {}
+        for hit in hits:
+            for term, similarity in hit.items():
+                heard[term] = max(heard.get(term, 0.0), similarity)
+        recall: dict[int, float] = {}
+        touched = {index for term in heard for index in self._phrases_by_term.get(term, ())}
+        for index in touched:
+            phrase = self._phrases[index]
+            weights = [self._weights[term] for term in phrase.terms]
+            share = sum(w * heard.get(t, 0.0) for w, t in zip(weights, phrase.terms, strict=True)) / sum(weights)
+            recall[phrase.section] = max(recall.get(phrase.section, 0.0), share)
+        return recall
+
+
+def _terms(tokens: Iterable[str]) -> list[str]:
+    """The words that matching looks at: fillers dropped, content words stemmed."""
+    return [token if token in STOPWORDS else stem(token) for token in tokens if token not in FILLERS]
+
+
+def _merge_split_words(terms: list[str], vocabulary: dict[str, dict[int, float]]) -> list[str]:
+    """Join neighbours the recognizer split ("riley zole" → "rileyzole") when the join is a content word
+    and the halves are not."""
+    merged: list[str] = []
+    index = 0
+    while index < len(terms):
+        pair = terms[index] + terms[index + 1] if index + 1 < len(terms) else ""
+        if pair and stem(pair) in vocabulary and not (terms[index] in vocabulary and terms[index + 1] in vocabulary):
+            merged.append(stem(pair))
+            index += 2
+        else:
+            merged.append(terms[index])
+            index += 1
+    return merged
+
+
+def _decide(alternatives: tuple[Candidate, ...], heard: str) -> Match:
+    if not alternatives or alternatives[0].score < ANSWER_MIN:
+        score = alternatives[0].score if alternatives else 0.0
+        return Match(MatchKind.NO_MATCH, score=score, alternatives=alternatives, heard=heard)
+    first = alternatives[0]
+    rival = next((c for c in alternatives[1:] if not _related(c.section, first.section)), None)
+    if rival and rival.score >= ANSWER_MIN and first.score - rival.score < CLARIFY_MARGIN:
+        return Match(MatchKind.CLARIFY, score=first.score, alternatives=(first, rival), heard=heard)
+    return Match(MatchKind.ANSWER, section=first.section, score=first.score, alternatives=alternatives, heard=heard)
+
+
+def _related(one: str, other: str) -> bool:
+    """A section and its own part: choosing between them needs no question back."""
+    return one.startswith(other + "/") or other.startswith(one + "/")
