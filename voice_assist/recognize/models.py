@@ -253,15 +253,18 @@ def _model_root(unpacked: Path, fallback_name: str) -> Path:
 
 
 def check_loads(path: Path, timeout: float = LOAD_CHECK_TIMEOUT) -> None:
-    """Load the model in a separate process: some damaged models crash the process instead of raising."""
-    code = "import sys, vosk; vosk.SetLogLevel(-1); m = vosk.Model(sys.argv[1]); vosk.KaldiRecognizer(m, 16000)"
+    """Load the model and decode half a second of silence in a separate process: some damaged models
+    crash the process (a Kaldi assertion) instead of raising an exception."""
+    code = ("import sys, vosk; vosk.SetLogLevel(-1); m = vosk.Model(sys.argv[1]); "
+            "r = vosk.KaldiRecognizer(m, 16000); r.AcceptWaveform(bytes(16000)); r.FinalResult()")
     try:
         result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
                                 timeout=timeout, check=False)
     except subprocess.TimeoutExpired as error:
         raise ModelError(f"Loading the model in {path} took longer than {timeout:.0f} s; not installed.") from error
     if result.returncode != 0:
-        detail = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        crashed = f"it crashed with signal {-result.returncode}" if result.returncode < 0 else "no message"
+        detail = (result.stderr.strip().splitlines() or [crashed])[-1]
         raise ModelError(f"The model in {path} has the right files but vosk cannot load it ({detail}). "
                          "It may be damaged or made for another program; not installed.")
 
