@@ -73,6 +73,15 @@ class Outcome:
         return self.question.wants == "answer" and self.kind == "answer" and not self.correct
 
     @property
+    def ranked(self) -> tuple[str, ...]:
+        """Candidate sections best first: the answer (if any), then the alternatives."""
+        first = (self.section,) if self.kind == "answer" and self.section else ()
+        return tuple(dict.fromkeys(first + self.alternatives))
+
+    def right_in_top(self, count: int) -> bool:
+        return bool(self.question.expected & set(self.ranked[:count]))
+
+    @property
     def clarify_offers_right(self) -> bool:
         return self.kind == "clarify" and bool(self.question.expected & set(self.alternatives))
 
@@ -128,6 +137,20 @@ def report_accuracy(outcomes: Sequence[Outcome], indent: str = "") -> None:
           f"  (clarify: {sum(o.kind == 'clarify' for o in offtopic)})")
     print(f"{indent}commands right              {_rate(sum(o.correct for o in commands), len(commands))}")
     print(f"{indent}replies by expected kind    {_confusion(outcomes)}")
+    first, top3 = (sum(o.right_in_top(n) for o in in_domain) for n in (1, 3))
+    print(f"{indent}ranking (in-domain)         right section first {_rate(first, len(in_domain))},"
+          f" in top 3 {_rate(top3, len(in_domain))}  (whatever the reply)")
+    ranked_right = [o.score for o in in_domain if o.right_in_top(1)]
+    print(f"{indent}scores                      in-domain ranked right {_spread(ranked_right)};"
+          f" off-topic {_spread([o.score for o in offtopic])}")
+
+
+def _spread(scores: Sequence[float]) -> str:
+    """p10/p50/p90 of scores: where an answer threshold would separate in-domain from off-topic."""
+    if len(scores) < 2:
+        return "-"
+    cuts = statistics.quantiles(scores, n=10, method="inclusive")
+    return f"p10 {cuts[0]:.0f} / p50 {cuts[4]:.0f} / p90 {cuts[8]:.0f}"
 
 
 def _categories(outcomes: Sequence[Outcome]) -> list[str]:
