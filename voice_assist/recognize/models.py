@@ -188,6 +188,9 @@ def _download(url: str, target: Path, progress: Progress | None, sha256: str | N
         with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response, target.open("wb") as out:
             total = int(response.headers.get("Content-Length") or 0) or None
             _copy_stream(response, out, digest, total, progress)
+    except urllib.error.HTTPError as error:
+        raise ModelError(f"Could not download the speech model from {url}: the server answered "
+                         f"{error.code} {error.reason}. Check the address. " + _offline_help(url)) from error
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise ModelError(f"Could not download the speech model from {url} ({reason}). "
