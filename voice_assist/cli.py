@@ -6,13 +6,19 @@ stdout carries only answers and JSON; everything else (logs, errors) goes to std
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from voice_assist.config import ENGINES, Settings, load_settings
+from voice_assist.audio_in import read_wav
+from voice_assist.config import ENGINES, Settings, cache_dir, load_settings
+from voice_assist.content import Library, load_library
+from voice_assist.dialogue import Dialogue, Reply, Voice
 from voice_assist.errors import VoiceAssistError
+from voice_assist.recognize import Transcript, domain_of
+from voice_assist.recognize.choose import open_recognizer
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("questions", nargs="*", metavar="QUESTION",
                      help="questions; with none, one question per line is read from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--wav", type=Path, nargs="+", metavar="FILE", help="spoken questions, one WAV file each")
     ask.set_defaults(handler=_ask)
 
     topics = commands.add_parser("topics", help="list the factsheet sections")
@@ -82,12 +89,55 @@ def _settings(args: argparse.Namespace) -> Settings:
         input_device=args.input_device, output_device=args.output_device)
 
 
+def _library(settings: Settings) -> Library:
+    library = load_library(settings.content_dirs)
+    if not library.sections:
+        folders = ", ".join(str(folder) for folder in settings.content_dirs)
+        raise VoiceAssistError(f"no factsheet could be loaded from {folders}. Put a factsheet .md file there "
+                               "(see content/als.md) or fix the problems reported above.")
+    return library
+
+
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    raise VoiceAssistError("not implemented yet")
+    if args.wav and args.questions:
+        raise VoiceAssistError("give either typed questions or --wav files, not both")
+    library = _library(settings)
+    dialogue = Dialogue(library, Voice(settings.rate, settings.volume))
+    for text, transcript in _questions(args, settings, library):
+        reply = dialogue.respond(transcript.alternatives if transcript else [text])
+        print(json.dumps(_reply_record(text, transcript, reply)) if args.json else reply.text, flush=True)
+    return 0
+
+
+def _questions(args: argparse.Namespace, settings: Settings,
+               library: Library) -> Iterator[tuple[str, Transcript | None]]:
+    if not args.wav:
+        lines = args.questions or (line.strip() for line in sys.stdin)
+        yield from ((line, None) for line in lines if line)
+        return
+    recognizer = open_recognizer(settings, domain_of(library), cache_dir())
+    log.info("Listening with %s", recognizer.description)
+    for path in args.wav:
+        recognizer.accept(read_wav(path))
+        yield str(path), recognizer.finish()
+
+
+def _reply_record(text: str, transcript: Transcript | None, reply: Reply) -> dict[str, object]:
+    match = reply.match
+    return {"input": text, "transcript": transcript.text if transcript else None, "kind": str(match.kind),
+            "section": reply.section, "command": match.command, "answer": reply.text, "score": match.score,
+            "alternatives": [{"section": c.section, "score": c.score} for c in match.alternatives]}
 
 
 def _topics(args: argparse.Namespace, settings: Settings) -> int:
-    raise VoiceAssistError("not implemented yet")
+    library = _library(settings)
+    if args.json:
+        print(json.dumps([{"id": section.id, "title": section.title} for section in library.sections]))
+        return 0
+    for section in library.sections:
+        indent = "    " if "/" in section.id else ""
+        print(f"{indent}{section.title}  [{section.id}]")
+    return 0
 
 
 def _model_install(args: argparse.Namespace, settings: Settings) -> int:

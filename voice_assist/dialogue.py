@@ -84,7 +84,7 @@ class Dialogue:
             return self._not_caught(Match(MatchKind.NO_MATCH))
         match = self.matcher.match(heard)
         reply = self._reply(match)
-        if reply.text and match.command != Command.REPEAT:
+        if reply.section or match.kind is not MatchKind.COMMAND or match.command == Command.TOPICS:
             self._state = replace(self._state, last_text=reply.text)
         return reply
 
@@ -136,7 +136,7 @@ class Dialogue:
         passage = section.passages[index]
         if announce:
             passage = f"From the factsheet section {self._name(section_id)}: {passage}"
-        elif index == 0:
+        elif index == 0 and not passage.lower().startswith(section.title.lower()):
             passage = f"{section.title}. {passage}"
         if rest:
             passage = f"{passage} {OFFER_MORE}"

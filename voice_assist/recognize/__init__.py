@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from voice_assist.commands import COMMAND_PHRASES
+from voice_assist.content import Library
+
 SAMPLE_RATE = 16_000
 """Hertz. Both engines' English models are trained on 16 kHz audio."""
 
@@ -46,3 +49,11 @@ class Recognizer(Protocol):
 
     def finish(self) -> Transcript:
         """End the utterance: return its transcript and get ready for the next one."""
+
+
+def domain_of(library: Library) -> Domain:
+    """Everything worth hearing: section titles, the ways people ask, and the commands."""
+    phrases = [section.title for section in library.sections]
+    phrases += [ask for section in library.sections for ask in section.asks]
+    phrases += list(COMMAND_PHRASES)
+    return Domain(tuple(dict.fromkeys(phrase.lower() for phrase in phrases)))
