@@ -28,14 +28,17 @@ _SAYINGS = {
     Command.STOP: "stop | stop talking | stop it | be quiet | quiet | shut up | enough | thats enough | cancel "
                   "| hush | silence | stop reading",
     Command.SLOWER: "slower | slow down | speak slower | talk slower | too fast | more slowly | slowly "
-                    "| slower please | not so fast",
+                    "| slower please | not so fast | speak more slowly | talking too fast "
+                    "| talk more slowly | too quick",
     Command.FASTER: "faster | speed up | speak faster | talk faster | too slow | hurry up | quicker | go faster",
     Command.LOUDER: "louder | speak up | volume up | turn it up | turn up the volume | i cant hear you "
-                    "| too quiet | more volume | talk louder",
+                    "| too quiet | more volume | talk louder | cant hear | speak louder | louder please",
     Command.QUIETER: "quieter | softer | volume down | turn it down | turn down the volume | too loud "
-                     "| lower the volume | not so loud | less loud | talk quieter",
+                     "| lower the volume | not so loud | less loud | talk quieter | speak softer "
+                     "| more quietly | quieter please",
     Command.TOPICS: "topics | help | what can i ask | what can you do | what can i ask you | list topics "
-                    "| list the topics | menu | options | what do you know | what topics | what can you tell me",
+                    "| list the topics | menu | options | what do you know | what topics | what can you tell me "
+                    "| what do you know about | which topics",
     Command.MORE: "more | tell me more | go on | continue | keep going | next | and then | what else | carry on "
                   "| more please | keep reading | read more",
     Command.YES: "yes | yeah | yep | yes please | sure | correct | right | thats right | that one | ok yes | yup",

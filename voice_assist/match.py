@@ -40,6 +40,26 @@ UNKNOWN_WORD_WEIGHT = 2.2
 """Weight of a question word found nowhere in the content: about that of a word used by one section,
 so "what is the cure for cancer" is not answered by the treatment section."""
 
+TOPIC_WORDS = 4
+"""A short question is about its unknown words ("what causes cancer"); in a long one they are mostly the
+story around it ("my husband was told last month..."), so beyond this many content words each counts less."""
+
+OTHER_SECTION_WEIGHT = 0.5
+"""Known words a section does not explain count against it, a little: long questions mix topics."""
+
+EVIDENCE_SCALE = 3.0
+"""Evidence (summed word weights) at which a match is about two-thirds certain on evidence alone."""
+
+FIT_POWER = 0.7
+"""Balance of fit (share of the question explained) against certainty (amount of evidence)."""
+
+MIN_KNOWN_WEIGHT = 1.0
+"""Even a word every section uses ("ALS") is evidence the question is about this factsheet."""
+
+FOREIGN_SUBJECT_FACTOR = 2.0
+"""An unknown word right after "of", "for", "with"... names what the question is about ("the cure for
+cancer", "early signs of Alzheimer's"): a different subject, so it weighs double and is never discounted."""
+
 FUZZY_MIN = 84.0
 """Spelling or sound similarity (0-100) at which two words count as the same word."""
 
@@ -96,9 +116,14 @@ class Matcher:
         for index, section in enumerate(self._sections):
             self._index_section(index, section)
         self._vocabulary = list(self._postings)
-        self._sound_keys = [sound_key(term) for term in self._vocabulary]
+        content_words = sorted((term for term in self._vocabulary if term not in STOPWORDS), key=len)
+        self._by_sound = {sound_key(term): term for term in content_words if len(term) >= 3}
+        self._long_words = [term for term in content_words if len(term) >= 6]
+        self._content_words = content_words
+        self._content_keys = [sound_key(term) for term in content_words]
         self._weights = self._term_weights()
-        self._commands = list(COMMAND_PHRASES)
+        self._commands = {_without_politeness(phrase): command for phrase, command in COMMAND_PHRASES.items()}
+        self._command_phrases = list(self._commands)
 
     def _index_section(self, index: int, section: Section) -> None:
         sources = [("title", section.title), *(("ask", ask) for ask in section.asks),
@@ -150,35 +175,82 @@ class Matcher:
         return _decide(alternatives, heard)
 
     def _command(self, tokens: list[str]) -> Match | None:
-        utterance = " ".join(token for token in tokens if token not in FILLERS)
-        if not utterance or len(utterance) > 40:
+        """A command said alone, or wrapped in words that are not about anything in the content
+        ("could you speak a bit slower please"), but not "tell me more about breathing"."""
+        utterance = _without_politeness(" ".join(tokens))
+        said = utterance.split()
+        if not said or len(said) > 8:
             return None
-        found = process.extractOne(utterance, self._commands, scorer=fuzz.ratio, score_cutoff=COMMAND_MIN)
+        found = process.extractOne(utterance, self._command_phrases, scorer=fuzz.ratio, score_cutoff=COMMAND_MIN)
         if found is None:
-            return None
-        return Match(MatchKind.COMMAND, command=COMMAND_PHRASES[found[0]], score=round(found[1], 1),
+            wrapped = process.extract(utterance, self._command_phrases, scorer=fuzz.token_set_ratio,
+                                      score_cutoff=COMMAND_MIN, limit=8)
+            found = next((f for f in wrapped if _wraps_command(said, f[0].split())), None)
+            if found is None:
+                return None
+        return Match(MatchKind.COMMAND, command=self._commands[found[0]], score=round(found[1], 1),
                      heard=" ".join(tokens))
 
     def score_sections(self, tokens: Iterable[str]) -> dict[int, float]:
         """Score (0-100) of every section that shares at least one word with the question."""
-        terms = _merge_split_words(_terms(tokens), self._postings)
-        if not any(term not in STOPWORDS for term in terms):
+        terms = self._join_split_words(_terms(tokens))
+        content = sum(term not in STOPWORDS for term in terms)
+        if not content:
             return {}
         hits = [self._similar_terms(term) for term in terms]
-        weights = [self._weight(term, hit) for term, hit in zip(terms, hits, strict=True)]
+        weights = [self._weight(term, hit, content) for term, hit in zip(terms, hits, strict=True)]
+        for position in _subject_positions(terms):
+            if not hits[position] and terms[position] not in STOPWORDS:
+                weights[position] = UNKNOWN_WORD_WEIGHT * FOREIGN_SUBJECT_FACTOR
+        unknown = sum(w for term, hit, w in zip(terms, hits, weights, strict=True) if not hit and term not in STOPWORDS)
+        known = sum(w for hit, w in zip(hits, weights, strict=True) if hit)
         explained: dict[int, float] = defaultdict(float)
         for hit, weight in zip(hits, weights, strict=True):
             for section, credit in self._best_credit(hit).items():
                 explained[section] += weight * credit
-        total = sum(weights)
         phrase_recall = self._phrase_recall(hits)
-        return {section: 100 * (amount / total) * (0.55 + 0.45 * phrase_recall.get(section, 0.0))
-                for section, amount in explained.items()}
+        scores = {}
+        for section, evidence in explained.items():
+            against = unknown + OTHER_SECTION_WEIGHT * (known - evidence)
+            certainty = 1 - math.exp(-evidence / EVIDENCE_SCALE)
+            fit = evidence / (evidence + against)
+            scores[section] = 100 * fit ** FIT_POWER * certainty ** (1 - FIT_POWER) * (
+                0.55 + 0.45 * phrase_recall.get(section, 0.0))
+        return scores
 
-    def _weight(self, term: str, hit: dict[str, float]) -> float:
+    def _join_split_words(self, terms: list[str]) -> list[str]:
+        """Join neighbours a recognizer split: "real you zole" → riluzole, "a less" → als, when the joined
+        sound is a content word and the pieces are not all content words already."""
+        joined: list[str] = []
+        index = 0
+        while index < len(terms):
+            for size in (3, 2):
+                window = terms[index:index + size]
+                target = self._word_sounding_like("".join(window)) if len(window) == size else None
+                if target and not all(term in self._postings and term not in STOPWORDS for term in window):
+                    joined.append(target)
+                    index += size
+                    break
+            else:
+                joined.append(terms[index])
+                index += 1
+        return joined
+
+    def _word_sounding_like(self, text: str) -> str | None:
+        key = sound_key(text)
+        if len(key) >= 3 and key in self._by_sound:
+            return self._by_sound[key]
+        if len(text) >= 7:
+            found = process.extractOne(text, self._long_words, scorer=fuzz.ratio, score_cutoff=88)
+            return found[0] if found else None
+        return None
+
+    def _weight(self, term: str, hit: dict[str, float], content_words: int) -> float:
         if term in STOPWORDS:
             return FUNCTION_WORD_WEIGHT
-        return max((self._weights[found] for found in hit), default=UNKNOWN_WORD_WEIGHT)
+        if not hit:
+            return UNKNOWN_WORD_WEIGHT * min(1.0, TOPIC_WORDS / content_words)
+        return max(MIN_KNOWN_WEIGHT, *(self._weights[found] for found in hit))
 
     def _similar_terms(self, term: str) -> dict[str, float]:
         """Content words that are this word, or close to it in spelling or in sound, with a similarity 0-1."""
@@ -187,14 +259,14 @@ class Matcher:
         if len(term) < 4 or term in STOPWORDS:
             return {}
         similar: dict[str, float] = {}
-        for found, score, _ in process.extract(term, self._vocabulary, scorer=fuzz.ratio,
+        for found, score, _ in process.extract(term, self._content_words, scorer=fuzz.ratio,
                                                score_cutoff=FUZZY_MIN, limit=5):
             similar[found] = score / 100
         key = sound_key(term)
         if len(key) >= 3:
-            for _, score, position in process.extract(key, self._sound_keys, scorer=fuzz.ratio,
+            for _, score, position in process.extract(key, self._content_keys, scorer=fuzz.ratio,
                                                       score_cutoff=90, limit=5):
-                found = self._vocabulary[position]
+                found = self._content_words[position]
                 similar[found] = max(similar.get(found, 0.0), 0.9 * score / 100)
         return similar
 
@@ -226,20 +298,35 @@ def _terms(tokens: Iterable[str]) -> list[str]:
     return [token if token in STOPWORDS else stem(token) for token in tokens if token not in FILLERS]
 
 
-def _merge_split_words(terms: list[str], vocabulary: dict[str, dict[int, float]]) -> list[str]:
-    """Join neighbours the recognizer split ("riley zole" → "rileyzole") when the join is a content word
-    and the halves are not."""
-    merged: list[str] = []
-    index = 0
-    while index < len(terms):
-        pair = terms[index] + terms[index + 1] if index + 1 < len(terms) else ""
-        if pair and stem(pair) in vocabulary and not (terms[index] in vocabulary and terms[index + 1] in vocabulary):
-            merged.append(stem(pair))
-            index += 2
-        else:
-            merged.append(terms[index])
-            index += 1
-    return merged
+_POLITENESS = frozenset({"can", "could", "would", "will", "you", "youre", "a", "bit", "little", "its", "thats",
+                         "is", "be", "just", "now", "sorry"})
+"""Words that wrap a command without changing it ("could you speak a bit slower")."""
+
+def _wraps_command(said: list[str], phrase: list[str]) -> bool:
+    """The utterance is the command phrase plus only small words ("what topics do you know about")."""
+    extra = set(said) - set(phrase)
+    return any(word not in STOPWORDS for word in phrase) and all(word in STOPWORDS for word in extra)
+
+
+def _without_politeness(text: str) -> str:
+    return " ".join(word for word in text.split() if word not in FILLERS and word not in _POLITENESS)
+
+
+_PREPOSITIONS = frozenset({"of", "for", "with", "about", "from", "in", "on", "against"})
+_DETERMINERS = frozenset({"a", "an", "the", "my", "his", "her", "your", "their", "our", "some"})
+
+
+def _subject_positions(terms: list[str]) -> list[int]:
+    """Where the object of a preposition stands: "for [a] X" → the position of X."""
+    positions = []
+    for index, term in enumerate(terms):
+        if term in _PREPOSITIONS:
+            after = index + 1
+            while after < len(terms) and terms[after] in _DETERMINERS:
+                after += 1
+            if after < len(terms):
+                positions.append(after)
+    return positions
 
 
 def _decide(alternatives: tuple[Candidate, ...], heard: str) -> Match:
