@@ -86,7 +86,8 @@ def test_a_complete_model_is_valid(tiny_model: Path) -> None:
     ("am/final.mdl", "am/final.mdl"),
     ("conf/model.conf", "conf/model.conf"),
     ("conf/mfcc.conf", "conf/mfcc.conf"),
-    ("graph/words.txt", "graph/HCLG.fst + graph/words.txt or graph/HCLr.fst"),
+    ("graph/words.txt", "graph/words.txt missing"),
+    ("graph/HCLG.fst", "graph/HCLG.fst + graph/words.txt or graph/HCLr.fst + graph/Gr.fst"),
 ])
 def test_a_missing_part_is_named(tiny_model: Path, tmp_path: Path, remove: str, named: str) -> None:
     model = Path(shutil.copytree(tiny_model, tmp_path / "m"))
@@ -97,12 +98,13 @@ def test_a_missing_part_is_named(tiny_model: Path, tmp_path: Path, remove: str, 
     assert str(model) in str(error.value)
 
 
-def test_a_lookahead_model_layout_is_valid(tmp_path: Path) -> None:
-    for part in ("am/final.mdl", "conf/model.conf", "conf/mfcc.conf", "graph/HCLr.fst", "graph/Gr.fst",
-                 "graph/disambig_tid.int"):
-        (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / part).write_text("x")
-    validate_model(tmp_path)
+def test_a_lookahead_model_is_valid_and_loads(tmp_path: Path) -> None:
+    model = write_tiny_model(tmp_path / "lookahead", lookahead=True)
+    validate_model(model)
+    models.check_loads(model)
+    (model / "graph" / "disambig_tid.int").unlink()
+    with pytest.raises(ModelError, match=r"incomplete: graph/disambig_tid\.int missing"):
+        validate_model(model)
 
 
 def test_empty_final_mdl_and_a_file_instead_of_a_folder(tiny_model: Path, tmp_path: Path) -> None:

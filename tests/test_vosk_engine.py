@@ -53,10 +53,17 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_model(tmp_path_factory.mktemp("vosk") / "tiny-model")
 
 
-@pytest.fixture(scope="module", params=["tiny", "real"])
-def any_model(request: pytest.FixtureRequest, tiny_model: Path) -> Path:
+@pytest.fixture(scope="module")
+def tiny_lookahead_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny_model(tmp_path_factory.mktemp("vosk") / "tiny-lookahead", lookahead=True)
+
+
+@pytest.fixture(scope="module", params=["tiny", "tiny-lookahead", "real"])
+def any_model(request: pytest.FixtureRequest, tiny_model: Path, tiny_lookahead_model: Path) -> Path:
     if request.param == "tiny":
         return tiny_model
+    if request.param == "tiny-lookahead":
+        return tiny_lookahead_model
     if not REAL_MODEL:
         pytest.skip("set VOICE_ASSIST_MODEL to a vosk model folder to run these tests against a real model")
     return Path(REAL_MODEL)
@@ -104,14 +111,14 @@ def test_each_utterance_starts_afresh(any_model: Path, spoken_question: bytes) -
     assert recognizer.finish().text == first.text
 
 
-def test_real_model_uses_the_domain_phrase_list() -> None:
-    if not REAL_MODEL:
-        pytest.skip("set VOICE_ASSIST_MODEL to a vosk model folder to run this test")
-    recognizer = VoskRecognizer(Path(REAL_MODEL), DOMAIN)
-    if supports_phrase_list(Path(REAL_MODEL)):
-        assert "domain words (runtime phrase list)" in recognizer.description
+def test_the_description_says_whether_the_domain_is_favoured(any_model: Path) -> None:
+    description = VoskRecognizer(any_model, DOMAIN).description
+    assert description.startswith(f"vosk, model {any_model.name}")
+    if supports_phrase_list(any_model):
+        assert "biased to the content: runtime phrase list of" in description
     else:
-        assert "open vocabulary" in recognizer.description
+        assert "open vocabulary: runtime graphs not supported" in description
+    assert "open vocabulary (no domain given)" in VoskRecognizer(any_model, None).description
 
 
 # The tiny model: predictable results ----------------------------------------------------------------------
@@ -150,11 +157,35 @@ def test_the_next_utterance_does_not_carry_the_last_one_over(tiny_model: Path) -
     assert recognizer.finish().text == WORD_HEARD
 
 
-def test_tiny_model_reports_open_vocabulary_and_why(tiny_model: Path) -> None:
-    description = VoskRecognizer(tiny_model, DOMAIN).description
-    assert description.startswith(f"vosk, model {tiny_model.name}")
-    assert "open vocabulary: runtime graphs not supported" in description
-    assert "open vocabulary (no domain given)" in VoskRecognizer(tiny_model, None).description
+def test_hclg_model_reports_open_vocabulary_and_why(tiny_model: Path) -> None:
+    description = VoskRecognizer(tiny_model, Domain((WORD_NEVER,))).description
+    assert "open vocabulary: runtime graphs not supported by this model (it has no graph/HCLr.fst" in description
+    recognizer = VoskRecognizer(tiny_model, Domain((WORD_NEVER,)))
+    feed(recognizer, silence(0.3) + burst(0.4) + silence(0.3))
+    assert recognizer.finish().text == WORD_HEARD  # the domain could not change what is heard
+
+
+# The tiny lookahead model: the runtime phrase list is applied ---------------------------------------------
+
+def test_the_phrase_list_decides_what_can_be_heard(tiny_lookahead_model: Path) -> None:
+    """Unbiased, a burst is "help"; with a domain that only says "kelp", the same burst is "kelp"."""
+    unbiased = VoskRecognizer(tiny_lookahead_model, None)
+    feed(unbiased, silence(0.3) + burst(0.4) + silence(0.3))
+    assert unbiased.finish().alternatives == (WORD_HEARD, WORD_ALTERNATIVE)
+
+    biased = VoskRecognizer(tiny_lookahead_model, Domain((f"{WORD_NEVER} please", "something else")))
+    assert "runtime phrase list of 1 phrases (1 words the model knows)" in biased.description
+    feed(biased, silence(0.3) + burst(0.4) + silence(0.3))
+    assert biased.finish().alternatives == (WORD_NEVER,)
+
+
+def test_the_phrase_list_with_two_words_of_the_same_sound(tiny_lookahead_model: Path) -> None:
+    recognizer = VoskRecognizer(tiny_lookahead_model, Domain((WORD_HEARD, WORD_ALTERNATIVE)), max_alternatives=5)
+    feed(recognizer, silence(0.3) + burst(0.4) + silence(2.0) + burst(0.4, seed=4) + silence(0.3))
+    transcript = recognizer.finish()
+    assert len(transcript.alternatives) >= 2
+    assert all(set(text.split()) <= {WORD_HEARD, WORD_ALTERNATIVE} and len(text.split()) == 2
+               for text in transcript.alternatives)
 
 
 # Model problems -------------------------------------------------------------------------------------------
@@ -220,9 +251,12 @@ def test_a_model_that_crashes_vosk_is_caught_by_the_load_check(tiny_model: Path,
 
 # Pure helpers ---------------------------------------------------------------------------------------------
 
-def test_phrase_list_keeps_known_words_once_and_adds_unk() -> None:
-    known = {"what", "is", "als", "help"}
-    assert phrase_list(DOMAIN, known.__contains__) == ["als", "help", "is", "what", "[unk]"]
+def test_phrase_list_keeps_phrases_once_and_marks_unknown_words() -> None:
+    domain = Domain(("What is ALS", "how is als diagnosed", "what is als", "amyotrophic sclerosis", "stop"))
+    known = {"what", "is", "als", "how", "stop"}
+    assert phrase_list(domain, known.__contains__) == ["what is als", "how is als", "stop", "[unk]"]
+    known.add("[unk]")
+    assert phrase_list(domain, known.__contains__) == ["what is als", "how is als [unk]", "stop", "[unk]"]
 
 
 def test_supports_phrase_list_needs_lookahead_graphs_only(tmp_path: Path) -> None:

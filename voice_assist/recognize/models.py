@@ -73,16 +73,25 @@ def validate_model(path: Path) -> None:
     missing = [part for part in _REQUIRED if not (path / part).is_file()]
     if not missing and (path / "am/final.mdl").stat().st_size == 0:
         missing = ["am/final.mdl (it is empty)"]
-    if not missing and not _has_graph(path):
-        missing = [" + ".join(_FULL_GRAPH) + " or " + " + ".join(_LOOKAHEAD_GRAPH)]
+    if not missing:
+        missing = _missing_graph_parts(path)
     if missing:
         raise ModelError(f"The speech model in {path} is incomplete: {', '.join(missing)} missing. It may "
                          "not be a vosk model, or it was not fully copied; install it again with "
                          "'voice-assist model install'.")
 
 
-def _has_graph(path: Path) -> bool:
-    return any(all((path / part).is_file() for part in graph) for graph in (_FULL_GRAPH, _LOOKAHEAD_GRAPH))
+def _missing_graph_parts(path: Path) -> list[str]:
+    """Nothing if either kind of graph is complete; else what the present kind lacks (the kind is told by
+    its main file, HCLG.fst or HCLr.fst), or both kinds."""
+    graphs = (_FULL_GRAPH, _LOOKAHEAD_GRAPH)
+    gaps = [[part for part in graph if not (path / part).is_file()] for graph in graphs]
+    if not all(gaps):
+        return []
+    started = [gap for gap, graph in zip(gaps, graphs, strict=True) if (path / graph[0]).is_file()]
+    if len(started) == 1:
+        return started[0]
+    return [" + ".join(_FULL_GRAPH) + " or " + " + ".join(_LOOKAHEAD_GRAPH)]
 
 
 def _problem(path: Path) -> str | None:

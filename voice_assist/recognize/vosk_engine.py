@@ -1,4 +1,4 @@
-"""Vosk (Kaldi) adapter: a local model folder, biased to the domain's words when the model allows it.
+"""Vosk (Kaldi) adapter: a local model folder, biased to the domain's phrases when the model allows it.
 
 Vosk ends a "segment" by itself after a short pause (its model.conf endpoint rules, ~0.5 s for the small
 English model). People with ALS pause much longer mid-question, so segments are collected here and joined
@@ -19,7 +19,8 @@ from voice_assist.recognize.models import validate_model
 log = logging.getLogger(__name__)
 
 UNKNOWN_WORD = "[unk]"
-"""Vosk's garbage word: lets out-of-domain speech land somewhere instead of on the nearest domain word."""
+"""Vosk's garbage word: lets out-of-domain speech land somewhere instead of on the nearest domain word.
+It is removed from transcripts."""
 
 
 def supports_phrase_list(model_dir: Path) -> bool:
@@ -29,13 +30,18 @@ def supports_phrase_list(model_dir: Path) -> bool:
 
 
 def phrase_list(domain: Domain, known: Callable[[str], bool]) -> list[str]:
-    """The domain's words the model knows, one per entry, plus [unk].
+    """The domain's phrases for vosk's runtime phrase list, plus [unk] on its own.
 
-    Single words rather than whole example questions: vosk's phrase list loops, so any sequence of domain
-    words can be heard, and people rarely say an example question word for word. Unknown words are left
-    out here because vosk drops a whole entry (with a warning) when one of its words is unknown."""
-    words = {word for phrase in domain.phrases for word in phrase.lower().split()}
-    return [*sorted(word for word in words if known(word)), UNKNOWN_WORD]
+    vosk (0.3.45) trains a small bigram language model on these phrases, so whole phrases give it word
+    order while its back-off still allows other orders. Words the model does not know would be dropped
+    (with a warning each), joining their neighbours into false bigrams, so they become [unk] here."""
+    unknown = UNKNOWN_WORD if known(UNKNOWN_WORD) else None
+    phrases = []
+    for phrase in domain.phrases:
+        words = [word if known(word) else unknown for word in phrase.lower().split()]
+        if any(word not in (None, UNKNOWN_WORD) for word in words):
+            phrases.append(" ".join(word for word in words if word))
+    return [*dict.fromkeys(phrases), UNKNOWN_WORD]
 
 
 class VoskRecognizer:
@@ -65,8 +71,10 @@ class VoskRecognizer:
         if not supports_phrase_list(model_dir):
             return None, ("open vocabulary: runtime graphs not supported by this model "
                           "(it has no graph/HCLr.fst and graph/Gr.fst), so the domain's words cannot be favoured")
-        words = phrase_list(domain, lambda word: self._model.vosk_model_find_word(word) >= 0)
-        return json.dumps(words), f"listening for {len(words) - 1} domain words (runtime phrase list)"
+        phrases = phrase_list(domain, lambda word: self._model.vosk_model_find_word(word) >= 0)
+        words = {word for phrase in phrases[:-1] for word in phrase.split()} - {UNKNOWN_WORD}
+        return json.dumps(phrases), (f"biased to the content: runtime phrase list of {len(phrases) - 1} phrases "
+                                     f"({len(words)} words the model knows)")
 
     def _new_recognizer(self, model_dir: Path) -> object:
         try:
