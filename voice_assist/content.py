@@ -28,7 +28,7 @@ MAX_PASSAGE_WORDS = 70
 """A passage is what is read before the listener can say "more". Around 30 seconds of speech at a slow
 rate: long enough to carry one idea, short enough for a tired listener to keep."""
 
-_HEADING = re.compile(r"^(#{1,3})\s+(.*?)\s*(?:\{#([^}\s]*)\})?\s*$")
+_HEADING = re.compile(r"^(#{1,3})\s+(.*?)\s*(?:\{#([^}]*)\})?\s*$")
 _ASK = re.compile(r"^ask\s*:\s*(.*)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(.*)$")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)?$")

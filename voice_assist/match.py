@@ -220,14 +220,16 @@ class Matcher:
 
     def _join_split_words(self, terms: list[str]) -> list[str]:
         """Join neighbours a recognizer split: "real you zole" → riluzole, "a less" → als, when the joined
-        sound is a content word and the pieces are not all content words already."""
+        sound is a content word, one of the pieces is no word of the content at all, and at most one is a small
+        word (else "is the weather" would sound like "history")."""
         joined: list[str] = []
         index = 0
         while index < len(terms):
             for size in (3, 2):
                 window = terms[index:index + size]
                 target = self._word_sounding_like("".join(window)) if len(window) == size else None
-                if target and not all(term in self._postings and term not in STOPWORDS for term in window):
+                if target and any(term not in self._postings for term in window) and sum(
+                        term in STOPWORDS for term in window) <= 1:
                     joined.append(target)
                     index += size
                     break

@@ -1,0 +1,75 @@
+"""The command-line contract that tests and automation rely on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "voice_assist", *args], check=False, input=stdin, capture_output=True,
+                          text=True, timeout=60, cwd=ROOT, env={**os.environ, **(env or {})})
+
+
+def test_ask_json_gives_one_object_per_question_in_order(tmp_path):
+    result = run("ask", "--json", "will I need a feeding tube", "tell me a joke", "stop", "trouble swallowing",
+                 env={"XDG_CONFIG_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["input"] for r in records] == ["will I need a feeding tube", "tell me a joke", "stop",
+                                            "trouble swallowing"]
+    assert set(records[0]) == {"input", "transcript", "kind", "section", "command", "answer", "score",
+                               "alternatives"}
+    feeding, joke, stop, swallowing = records
+    assert (feeding["kind"], feeding["section"], feeding["transcript"]) == ("answer", "treatment/nutrition", None)
+    assert "feeding tube" in feeding["answer"]
+    assert feeding["alternatives"][0] == {"section": "treatment/nutrition", "score": feeding["score"]}
+    assert (joke["kind"], joke["section"]) == ("no_match", None)
+    assert joke["answer"].startswith("I don't have that in my factsheet.")
+    assert (stop["kind"], stop["command"]) == ("command", "stop")
+    assert swallowing["kind"] == "clarify" and swallowing["answer"].startswith("Do you mean")
+
+
+def test_ask_reads_one_question_per_line_from_stdin_as_a_conversation(tmp_path):
+    result = run("ask", stdin="what are the symptoms\n\nmore\n", env={"XDG_CONFIG_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.strip().split("\n")
+    assert first.startswith("From the factsheet section Symptoms")
+    assert "Progressive weakness in arms and legs" in second
+
+
+def test_topics_lists_ids_and_titles():
+    result = run("topics", "--json")
+    topics = json.loads(result.stdout)
+    assert {"id": "treatment/nutrition", "title": "Nutrition"} in topics
+    assert next(t["id"] for t in topics if "/" not in t["id"]) == "overview"
+
+
+def test_a_broken_user_factsheet_is_reported_and_the_rest_still_answers(tmp_path):
+    (tmp_path / "broken.md").write_text("no heading here\n")
+    result = run("--content", str(tmp_path), "ask", "what causes als")
+    assert result.returncode == 0
+    assert "broken.md:1" in result.stderr
+    assert result.stdout.startswith("From the factsheet section Causes")
+
+
+def test_errors_are_one_line_on_stderr_with_a_nonzero_exit(tmp_path):
+    result = run("ask", "--wav", str(tmp_path / "missing.wav"), env={"XDG_CONFIG_HOME": str(tmp_path)})
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "missing.wav" in result.stderr.strip().splitlines()[-1]
+
+
+def test_a_bad_config_value_names_key_and_line_and_keeps_the_default(tmp_path):
+    config = tmp_path / "voice-assist" / "config.toml"
+    config.parent.mkdir()
+    config.write_text('engine = "pocketsphinx"\nrate = "fast"\n')
+    result = run("ask", "--json", "slower", env={"XDG_CONFIG_HOME": str(tmp_path)})
+    assert result.returncode == 0
+    assert f"{config}:2" in result.stderr and "rate" in result.stderr
+    assert json.loads(result.stdout)["answer"] == "Speaking slower."

@@ -1,0 +1,114 @@
+"""The matcher: right section, commands, and "not in my factsheet" rather than a near guess."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from voice_assist.config import BUNDLED_CONTENT
+from voice_assist.content import load_library
+from voice_assist.match import Matcher, MatchKind
+
+QUESTIONS = Path(__file__).parent / "data" / "questions.csv"
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return Matcher(load_library([BUNDLED_CONTENT]))
+
+
+@pytest.mark.parametrize(("question", "section"), [
+    ("will I need a feeding tube", "treatment/nutrition"),
+    ("um can you tell me what a l s is please", "overview"),
+    ("what is lou gehrigs disease", "overview"),
+    ("does it run in the family", "risk-factors"),
+    ("what is a spinal tap", "diagnosis/tests"),
+    ("breathing machine", "treatment/breathing"),
+    ("family runs in the it does", "risk-factors"),
+    ("what causes ails", "causes"),
+    ("is real you zole approved", "treatment/drugs"),
+    ("eda rave own", "treatment/drugs"),
+    ("tell me more about breathing", "treatment/breathing"),
+    ("what are the symptoms", "symptoms"),
+    ("how do you prevent it", "prevention"),
+])
+def test_questions_land_on_their_section(matcher, question, section):
+    match = matcher.match([question])
+    assert (match.kind, match.section) == (MatchKind.ANSWER, section)
+    assert 0 <= match.score <= 100
+    assert match.alternatives[0].section == section
+
+
+@pytest.mark.parametrize("question", [
+    "what's the weather", "tell me a joke", "what is diabetes", "what causes cancer", "blorp fizzle wug", "",
+    "how do I treat a sunburn", "um", "is high cholesterol hereditary",
+])
+def test_off_topic_questions_are_not_answered(matcher, question):
+    assert matcher.match([question]).kind is MatchKind.NO_MATCH
+
+
+@pytest.mark.parametrize(("said", "command"), [
+    ("stop", "stop"), ("stop talking please", "stop"), ("say that again", "repeat"), ("slow down", "slower"),
+    ("could you speak a bit faster", "faster"), ("louder", "louder"), ("too loud", "quieter"),
+    ("what can I ask", "topics"), ("help", "topics"), ("tell me more", "more"), ("yeah", "yes"), ("nope", "no"),
+])
+def test_commands_go_through_the_same_matcher(matcher, said, command):
+    match = matcher.match([said])
+    assert (match.kind, match.command) == (MatchKind.COMMAND, command)
+
+
+def test_two_close_unrelated_sections_ask_which(matcher):
+    match = matcher.match(["trouble swallowing"])
+    assert match.kind is MatchKind.CLARIFY
+    assert {c.section for c in match.alternatives} == {"symptoms/progression", "treatment/nutrition"}
+
+
+def test_a_misheard_best_guess_is_rescued_by_a_later_alternative(matcher):
+    match = matcher.match(["will i need a fielding to", "will i need a feeding tube"])
+    assert match.section == "treatment/nutrition"
+    assert match.heard == "will i need a feeding tube"
+
+
+def test_a_clear_best_guess_is_not_displaced_by_a_weaker_one(matcher):
+    match = matcher.match(["what causes als", "what is the weather"])
+    assert match.section == "causes"
+
+
+def _rows():
+    with QUESTIONS.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_question_set_is_well_formed(matcher):
+    rows = _rows()
+    ids = {section.id for section in matcher.library.sections}
+    commands = {"repeat", "stop", "slower", "faster", "louder", "quieter", "topics", "more", "yes", "no"}
+    in_domain = [r for r in rows if r["expected"] != "no_match" and not r["expected"].startswith("command:")]
+    assert len(in_domain) >= 150
+    assert sum(r["expected"] == "no_match" for r in rows) >= 25
+    assert {r["expected"].removeprefix("command:") for r in rows if r["expected"].startswith("command:")} == commands
+    for row in in_domain:
+        assert set(row["expected"].split(";")) <= ids, row
+
+
+def test_accuracy_floors_on_the_question_set(matcher):
+    """Floors, not targets: they catch a change that makes matching worse (see scripts/bench_matcher.py)."""
+    right = wrong_section = off_topic_answered = 0
+    rows = _rows()
+    for row in rows:
+        match = matcher.match([row["question"]])
+        expected = row["expected"]
+        if expected == "no_match":
+            right += match.kind is MatchKind.NO_MATCH
+            off_topic_answered += match.kind is MatchKind.ANSWER
+        elif expected.startswith("command:"):
+            right += match.command == expected.removeprefix("command:")
+        else:
+            right += match.kind is MatchKind.ANSWER and match.section in expected.split(";")
+            wrong_section += match.kind is MatchKind.ANSWER and match.section not in expected.split(";")
+    off_topic = sum(row["expected"] == "no_match" for row in rows)
+    assert right / len(rows) >= 0.90
+    assert wrong_section / len(rows) <= 0.01
+    assert off_topic_answered / off_topic <= 0.08
