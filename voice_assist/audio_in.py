@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from voice_assist.errors import VoiceAssistError
+from voice_assist.errors import AudioDeviceError, VoiceAssistError
 from voice_assist.recognize import SAMPLE_RATE
-from voice_assist.resample import resample
+from voice_assist.resample import Resampler, resample
+from voice_assist.vad import EndReason, Phase, Step, UtteranceDetector, VadTuning
+
+__all__ = ["AudioFileError", "CaptureFormat", "DeviceInfo", "EndReason", "Microphone", "Phase", "Step",
+           "UtteranceDetector", "VadTuning", "find_input_device", "find_output_device", "list_devices",
+           "read_wav", "refresh_devices", "to_pcm16"]
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +145,292 @@ def _describe(wav_format: WavFormat) -> str:
     names = {_PCM: "integer PCM", _IEEE_FLOAT: "float", 6: "A-law", 7: "mu-law", 2: "ADPCM", 0x11: "IMA ADPCM"}
     name = names.get(wav_format.encoding, f"format code {wav_format.encoding}")
     return f"{name}, {wav_format.sample_bytes * 8}-bit"
+
+
+# --- Devices -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """One PortAudio device."""
+
+    index: int
+    name: str
+    input_channels: int
+    output_channels: int
+    default_rate: int
+    """Hertz."""
+    is_default_input: bool = False
+    is_default_output: bool = False
+
+    def describe(self) -> str:
+        marks = [mark for mark, on in (("default microphone", self.is_default_input),
+                                       ("default speaker", self.is_default_output)) if on]
+        return (f"{self.index:>3}  {self.name}  (in {self.input_channels}, out {self.output_channels}, "
+                f"{self.default_rate} Hz){'  [' + ', '.join(marks) + ']' if marks else ''}")
+
+
+def refresh_devices() -> None:
+    """Make PortAudio list the devices again (it lists them once, when it starts).
+
+    Call it after plugging in a microphone or starting a sound server. It closes every open stream,
+    so call it only when no audio is playing or being recorded.
+    """
+    import sounddevice as sd
+
+    sd._terminate()  # sounddevice has no public re-scan; these are the calls its own docs point to
+    sd._initialize()
+
+
+def list_devices() -> list[DeviceInfo]:
+    """All audio devices PortAudio knows, microphones and speakers."""
+    import sounddevice as sd
+
+    try:
+        devices = sd.query_devices()
+        default_in, default_out = sd.default.device
+    except sd.PortAudioError as error:
+        raise AudioDeviceError(f"cannot list the audio devices ({error}).") from error
+    return [DeviceInfo(index=device["index"], name=device["name"], input_channels=device["max_input_channels"],
+                       output_channels=device["max_output_channels"],
+                       default_rate=round(device["default_samplerate"]),
+                       is_default_input=device["index"] == default_in,
+                       is_default_output=device["index"] == default_out)
+            for device in devices]
+
+
+def find_input_device(spec: str | None) -> int | None:
+    """The microphone for ``spec``: a device index or part of a name (any case); None is the system default."""
+    return _find_device(spec, "microphone", lambda device: device.input_channels > 0, "--input-device")
+
+
+def find_output_device(spec: str | None) -> int | None:
+    """The speaker for ``spec``: a device index or part of a name (any case); None is the system default."""
+    return _find_device(spec, "speaker", lambda device: device.output_channels > 0, "--output-device")
+
+
+def _find_device(spec: str | None, kind: str, usable: Callable[[DeviceInfo], bool], flag: str) -> int | None:
+    if spec is None or not spec.strip():
+        return None
+    spec = spec.strip()
+    candidates = [device for device in list_devices() if usable(device)]
+    if spec.isdigit():
+        chosen = [device for device in candidates if device.index == int(spec)]
+    else:
+        wanted = spec.casefold()
+        exact = [device for device in candidates if device.name.casefold() == wanted]
+        chosen = exact or [device for device in candidates if wanted in device.name.casefold()]
+    if not chosen:
+        known = "; ".join(f"{device.index}: {device.name}" for device in candidates) or "none at all"
+        raise AudioDeviceError(f"no {kind} matches {spec!r}. Known {kind}s: {known}. "
+                               f"Use {flag} with one of these numbers or names (see 'voice-assist devices').")
+    if len(chosen) > 1:
+        log.info("%d %ss match %r; using %d: %s", len(chosen), kind, spec, chosen[0].index, chosen[0].name)
+    return chosen[0].index
+
+
+# --- Microphone ----------------------------------------------------------------------------------------
+
+FRAME_SECONDS = 0.03
+"""Frames handed to the caller: 30 ms, a common unit for voice activity detection."""
+_STREAM_ENDED = None
+"""Queued by PortAudio's finished callback: wakes a waiting reader when the stream stops."""
+
+
+@dataclass(frozen=True)
+class CaptureFormat:
+    """What the device is actually asked for; converted to 16 kHz mono on the way out."""
+
+    rate: int
+    """Hertz."""
+    channels: int
+
+
+class Microphone:
+    """A live microphone yielding 16 kHz mono s16le frames of ``frame_seconds``; use it with ``with``.
+
+    Nothing is recorded: audio lives only in a short in-memory queue between the sound card's thread and
+    the reader. ``read`` raises AudioDeviceError when no audio arrives for ``timeout`` seconds, so a
+    microphone that was unplugged is noticed instead of waiting forever.
+    """
+
+    def __init__(self, device: int | None = None, *, frame_seconds: float = FRAME_SECONDS, timeout: float = 2.0,
+                 capture_rate: int | None = None, max_queued_seconds: float = 30.0,
+                 start_timeout: float = 6.0) -> None:
+        """``capture_rate`` forces a device rate (normally 16 kHz if the device can, else its own rate)."""
+        self.device = device
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+        self.frame_bytes = round(SAMPLE_RATE * frame_seconds) * 2
+        self._forced_rate = capture_rate
+        self._max_queued_seconds = max_queued_seconds
+        self._queue: queue.Queue[bytes | None] = queue.Queue()
+        self._stream: Any = None
+        self._buffer = bytearray()
+        self._dropped = 0
+        self._overflows = 0
+        self._reported = (0, 0)
+        self.capture: CaptureFormat | None = None
+        self._resampler: Resampler | None = None
+        self.name = "the default microphone"
+
+    def __enter__(self) -> Microphone:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Frames until the microphone is closed."""
+        while self._stream is not None:
+            frame = self.read()
+            if frame:
+                yield frame
+
+    def open(self) -> None:
+        import sounddevice as sd
+
+        self.name = self._device_name()
+        self.capture = _capture_format(self.device, self._forced_rate, self.name)
+        self._resampler = Resampler(self.capture.rate, SAMPLE_RATE) if self.capture.rate != SAMPLE_RATE else None
+        chunk_frames = max(1, round(self.capture.rate * self.frame_bytes / 2 / SAMPLE_RATE))
+        self._queue = queue.Queue(maxsize=max(1, round(self._max_queued_seconds * SAMPLE_RATE * 2 / self.frame_bytes)))
+        try:
+            self._stream = sd.RawInputStream(
+                samplerate=self.capture.rate, blocksize=chunk_frames, device=self.device,
+                channels=self.capture.channels, dtype="int16", latency="high",
+                callback=self._on_audio, finished_callback=self._on_finished)
+            self._stream.start()
+            self._wait_for_first_audio()
+        except AudioDeviceError:
+            self.close()
+            raise
+        except (sd.PortAudioError, ValueError) as error:
+            self.close()
+            raise AudioDeviceError(f"cannot open {self.name} ({error}). Check that it is plugged in and not "
+                                   f"used by another program, or choose another with --input-device "
+                                   f"(see 'voice-assist devices').") from error
+        log.info("Listening on %s (%d Hz, %d channel%s).", self.name, self.capture.rate, self.capture.channels,
+                 "" if self.capture.channels == 1 else "s")
+
+    def _wait_for_first_audio(self) -> None:
+        """Return once audio flows, so "listening" is true when it is said.
+
+        Through ALSA's PulseAudio plugin the first stream a process opens stays silent for about two
+        seconds (seen with PortAudio 19.6 on Debian 12); whatever is said then is lost, so it must not
+        count as listening yet.
+        """
+        try:
+            first = self._queue.get(timeout=self.start_timeout)
+        except queue.Empty:
+            raise AudioDeviceError(f"{self.name} was opened but sent no audio within {self.start_timeout:g} "
+                                   f"seconds. Check that it is switched on and not muted, or choose another with "
+                                   f"--input-device (see 'voice-assist devices').") from None
+        if first is not _STREAM_ENDED:
+            self._buffer += self._to_16k_mono(first)
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.abort(ignore_errors=True)
+            stream.close(ignore_errors=True)
+        self._buffer.clear()
+
+    def read(self) -> bytes:
+        """The next frame (``frame_bytes`` of 16 kHz mono s16le); b"" once the microphone is closed."""
+        while len(self._buffer) < self.frame_bytes:
+            if self._stream is None:
+                return b""
+            self._buffer += self._next_chunk()
+        frame = bytes(self._buffer[:self.frame_bytes])
+        del self._buffer[:self.frame_bytes]
+        return frame
+
+    def discard_pending(self) -> None:
+        """Drop audio captured but not yet read, e.g. the assistant's own voice while it was speaking."""
+        self._buffer.clear()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        if self._resampler is not None:
+            self._resampler = Resampler(self._resampler.from_rate, SAMPLE_RATE)
+
+    # Runs on PortAudio's thread: only queue the bytes; everything else happens in the reader.
+    def _on_audio(self, indata: Any, frames: int, time: Any, status: Any) -> None:
+        if status:
+            self._overflows += 1
+        try:
+            self._queue.put_nowait(bytes(indata))
+        except queue.Full:
+            self._dropped += 1
+
+    def _on_finished(self) -> None:
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(_STREAM_ENDED)
+
+    def _next_chunk(self) -> bytes:
+        try:
+            chunk = self._queue.get(timeout=self.timeout)
+        except queue.Empty:
+            raise AudioDeviceError(
+                f"{self.name} sent no audio for {self.timeout:g} seconds. Check that it is plugged in and "
+                f"switched on, or choose another with --input-device (see 'voice-assist devices').") from None
+        self._report_losses()
+        if chunk is _STREAM_ENDED:
+            if self._stream is not None and not self._stream.active:
+                raise AudioDeviceError(f"{self.name} stopped. Check that it is still plugged in.")
+            return b""
+        return self._to_16k_mono(chunk)
+
+    def _to_16k_mono(self, chunk: bytes) -> bytes:
+        assert self.capture is not None
+        if self.capture.channels == 1 and self._resampler is None:
+            return chunk
+        samples = np.frombuffer(chunk, dtype="<i2").astype(np.float64) / 32768.0
+        if self.capture.channels > 1:
+            samples = samples.reshape(-1, self.capture.channels).mean(axis=1)
+        if self._resampler is not None:
+            samples = self._resampler.process(samples)
+        return to_pcm16(samples)
+
+    def _report_losses(self) -> None:
+        current = (self._overflows, self._dropped)
+        if current == self._reported:
+            return
+        overflows, dropped = current[0] - self._reported[0], current[1] - self._reported[1]
+        self._reported = current
+        if overflows:
+            log.warning("%s: %d audio overflow%s (the computer was busy; a little audio may be lost).",
+                        self.name, overflows, "" if overflows == 1 else "s")
+        if dropped:
+            log.warning("%s: %d audio blocks dropped because nobody was listening.", self.name, dropped)
+
+    def _device_name(self) -> str:
+        import sounddevice as sd
+
+        try:
+            info = sd.query_devices(self.device, "input")
+        except (sd.PortAudioError, ValueError) as error:
+            known = "; ".join(f"{device.index}: {device.name}" for device in list_devices()
+                              if device.input_channels > 0) or "none"
+            raise AudioDeviceError(f"no usable microphone ({error}). Microphones found: {known}. "
+                                   f"Plug one in, or check the sound settings.") from error
+        return f"microphone {info['index']} ({info['name']})"
+
+
+def _capture_format(device: int | None, forced_rate: int | None, name: str) -> CaptureFormat:
+    """16 kHz mono if the device can; otherwise its own rate and/or two channels, converted later."""
+    import sounddevice as sd
+
+    info = sd.query_devices(device, "input")
+    rates = [forced_rate] if forced_rate else [SAMPLE_RATE, round(info["default_samplerate"])]
+    channel_counts = sorted({1, min(2, info["max_input_channels"])})
+    for channels in channel_counts:
+        for rate in rates:
+            try:
+                sd.check_input_settings(device=device, samplerate=rate, channels=channels, dtype="int16")
+            except (sd.PortAudioError, ValueError):
+                continue
+            return CaptureFormat(rate=rate, channels=channels)
+    raise AudioDeviceError(f"{name} accepts none of {rates} Hz with 1 or 2 channels of 16-bit audio. "
+                           f"Choose another with --input-device (see 'voice-assist devices').")
