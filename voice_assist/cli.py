@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     topics = commands.add_parser("topics", help="list the factsheet sections")
     topics.add_argument("--json", action="store_true")
     topics.set_defaults(handler=_topics)
+
+    devices = commands.add_parser("devices", help="list microphones and speakers (for --input-device/--output-device)")
+    devices.set_defaults(handler=_devices)
     _add_model_commands(commands)
     return parser
 
@@ -159,4 +162,18 @@ def _model_list(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{mark} {model.path}" + (f"  ({model.problem})" if model.problem else ""))
     if in_use.path is None:
         print(f"voice-assist: {in_use.problem}", file=sys.stderr)
+    return 0
+
+
+def _devices(args: argparse.Namespace, settings: Settings) -> int:
+    from voice_assist.audio_in import list_devices
+    from voice_assist.errors import AudioDeviceError
+
+    devices = list_devices()
+    if not devices:
+        raise AudioDeviceError("no sound devices found. Plug in a microphone or speaker; on Linux check that "
+                               "the sound server runs ('pactl info') and that libasound2-plugins is installed.")
+    print("  #  name  (input channels, output channels, default rate)")
+    for device in devices:
+        print(device.describe())
     return 0
