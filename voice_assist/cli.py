@@ -12,13 +12,16 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from voice_assist.audio_in import read_wav
+from voice_assist.audio_in import Microphone, find_input_device, list_devices, read_wav, refresh_devices
 from voice_assist.config import ENGINES, Settings, cache_dir, load_settings
 from voice_assist.content import Library, load_library
 from voice_assist.dialogue import Dialogue, Reply, Voice
 from voice_assist.errors import VoiceAssistError
+from voice_assist.loop import Conversation, run_keyboard, run_voice
 from voice_assist.recognize import Transcript, domain_of
 from voice_assist.recognize.choose import open_recognizer
+from voice_assist.speak import Speaker, SpeechOutput
+from voice_assist.view import TerminalView
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", type=Path, help="a vosk model folder")
     parser.add_argument("--input-device", help="microphone: device index or part of its name")
     parser.add_argument("--output-device", help="speaker: device index or part of its name")
+    parser.add_argument("--keyboard", action="store_true", help="type questions instead of speaking them")
     parser.add_argument("-v", "--verbose", action="store_true", help="show debugging messages")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -71,11 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = _settings(args)
-        handler = getattr(args, "handler", None)
-        if handler is None:
-            parser_error = "the voice loop is not available yet; use 'voice-assist ask'"
-            raise VoiceAssistError(parser_error)
-        return handler(args, settings)
+        return getattr(args, "handler", _listen)(args, settings)
     except VoiceAssistError as error:
         print(f"voice-assist: {error}", file=sys.stderr)
         return 2
@@ -123,6 +123,48 @@ def _questions(args: argparse.Namespace, settings: Settings,
     for path in args.wav:
         recognizer.accept(read_wav(path))
         yield str(path), recognizer.finish()
+
+
+def _listen(args: argparse.Namespace, settings: Settings) -> int:
+    """The product: listen, answer aloud, steered by voice."""
+
+    library = _library(settings)
+    dialogue = Dialogue(library, Voice(settings.rate, settings.volume))
+    recognizer = open_recognizer(settings, domain_of(library), cache_dir())
+    with Speaker(settings) as speaker:
+        conversation = Conversation(dialogue, recognizer, speaker, settings, TerminalView())
+        if args.keyboard:
+            conversation.say("Type a question and press Enter. " + dialogue.topics_text())
+            run_keyboard(conversation, sys.stdin)
+            speaker.wait(timeout=60)
+            return 0
+        problem = _microphone_problem(settings)
+        if problem and sys.stdin.isatty():
+            conversation.say(f"I can't find a microphone. {problem} You can type questions instead.")
+            print(f"voice-assist: no microphone: {problem}\nType a question and press Enter.", file=sys.stderr)
+            run_keyboard(conversation, sys.stdin)
+            return 0
+        run_voice(conversation, lambda retry: _open_microphone(settings, speaker, retry))
+    return 0
+
+
+def _microphone_problem(settings: Settings) -> str | None:
+    """None when a microphone can be opened; else what was checked, in words to say aloud."""
+    try:
+        with Microphone(find_input_device(settings.input_device)):
+            return None
+    except VoiceAssistError as error:
+        inputs = [device.name for device in list_devices() if device.input_channels > 0]
+        checked = ", ".join(inputs) if inputs else "no sound input devices at all"
+        log.warning("No microphone: %s (input devices: %s)", error, checked)
+        return f"I checked: {checked}."
+
+
+def _open_microphone(settings: Settings, speaker: SpeechOutput, retry: bool) -> Microphone:
+    if retry:
+        speaker.wait(timeout=15)  # re-scanning the devices closes the speaker's stream too
+        refresh_devices()
+    return Microphone(find_input_device(settings.input_device))
 
 
 def _reply_record(text: str, transcript: Transcript | None, reply: Reply) -> dict[str, object]:

@@ -80,9 +80,12 @@ class Dialogue:
     def respond(self, alternatives: tuple[str, ...] | list[str]) -> Reply:
         """The reply to one utterance, given as recognizer guesses best first (or one typed question)."""
         heard = [text for text in alternatives if text.strip()]
-        if not heard:
-            return self._not_caught(Match(MatchKind.NO_MATCH))
-        match = self.matcher.match(heard)
+        return self.reply_to(self.matcher.match(heard))
+
+    def reply_to(self, match: Match) -> Reply:
+        """The reply to an utterance already matched (the voice loop matches first to spot barge-in)."""
+        if not match.heard.strip() and match.kind is MatchKind.NO_MATCH:
+            return self._not_caught(match)
         reply = self._reply(match)
         if reply.section or match.kind is not MatchKind.COMMAND or match.command == Command.TOPICS:
             self._state = replace(self._state, last_text=reply.text)
