@@ -215,6 +215,15 @@ def test_a_damaged_zip_installs_nothing(tmp_path: Path, content: bytes) -> None:
     assert leftovers(tmp_path / "models") == []
 
 
+def test_a_downloaded_file_that_is_not_a_zip_is_named_by_its_address(web_server: str, tiny_zip: Path,
+                                                                      tmp_path: Path) -> None:
+    (tiny_zip.parent / "page.zip").write_text("<html>a login page, not a model</html>")
+    with pytest.raises(ModelError) as error:
+        install_model(f"{web_server}/page.zip", tmp_path)
+    assert str(error.value).startswith(f"{web_server}/page.zip is not a readable zip file")
+    assert leftovers(tmp_path) == []
+
+
 def test_a_zip_without_a_model_installs_nothing(tmp_path: Path) -> None:
     archive = tmp_path / "photos.zip"
     with zipfile.ZipFile(archive, "w") as bundle:

@@ -174,7 +174,7 @@ def _stage(source: str, staging: Path, progress: Progress | None, sha256: str | 
     if source.startswith(("http://", "https://")):
         archive = staging / "download.zip"
         _download(source, archive, progress, sha256)
-        return _unzip(archive, staging / "unpacked", Path(source.rsplit("/", 1)[-1]).stem)
+        return _unzip(archive, staging / "unpacked", Path(source.rsplit("/", 1)[-1]).stem, shown=source)
     path = Path(source).expanduser()
     if path.is_dir():
         target = staging / "unpacked" / path.name
@@ -186,7 +186,7 @@ def _stage(source: str, staging: Path, progress: Progress | None, sha256: str | 
     if path.is_file():
         if sha256:
             _check_sha256(_sha256_of(path), sha256, str(path))
-        return _unzip(path, staging / "unpacked", path.stem)
+        return _unzip(path, staging / "unpacked", path.stem, shown=str(path))
     raise ModelError(f"Cannot install a model from {source!r}: it is not a web address (http:// or https://), "
                      "a .zip file or a folder that exists.")
 
@@ -239,15 +239,20 @@ def _check_sha256(actual: str, expected: str, source: str) -> None:
                          "try again.")
 
 
-def _unzip(archive: Path, target: Path, fallback_name: str) -> Path:
+def _unzip(archive: Path, target: Path, fallback_name: str, shown: str) -> Path:
+    """Unpack ``archive`` (called ``shown`` in messages) into ``target``; return the model folder."""
     try:
         with zipfile.ZipFile(archive) as bundle:
             for member in bundle.namelist():
                 if not (target / member).resolve().is_relative_to(target.resolve()):
-                    raise ModelError(f"{archive} contains a file outside its folder ({member}); not installed.")
+                    raise ModelError(f"{shown} contains a file outside its folder ({member}); not installed.")
             bundle.extractall(target)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise ModelError(f"{archive} is not a readable zip file ({error}). Download it again.") from error
+    except (zipfile.BadZipFile, EOFError) as error:
+        raise ModelError(f"{shown} is not a readable zip file ({error}); it may be incomplete. "
+                         "Copy or download it again.") from error
+    except OSError as error:
+        raise ModelError(f"Could not unpack {shown} into {target.parent.parent} ({error}); is the disk full?"
+                         ) from error
     return _model_root(target, fallback_name)
 
 

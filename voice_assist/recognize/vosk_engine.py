@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from voice_assist.errors import ModelError
 from voice_assist.recognize import SAMPLE_RATE, Domain, Transcript
@@ -64,6 +65,7 @@ class VoskRecognizer:
         self._recognizer = self._new_recognizer(model_dir)
         self.description = f"vosk, model {model_dir.name} ({model_dir}); {how}"
         self._segments: list[tuple[str, ...]] = []
+        log.debug("recognizer ready: %s", self.description)
 
     def _grammar_for(self, model_dir: Path, domain: Domain | None) -> tuple[str | None, str]:
         if domain is None:
@@ -76,7 +78,7 @@ class VoskRecognizer:
         return json.dumps(phrases), (f"biased to the content: runtime phrase list of {len(phrases) - 1} phrases "
                                      f"({len(words)} words the model knows)")
 
-    def _new_recognizer(self, model_dir: Path) -> object:
+    def _new_recognizer(self, model_dir: Path) -> Any:  # vosk has no type hints
         try:
             if self._grammar is None:
                 recognizer = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
