@@ -202,8 +202,8 @@ def _download(url: str, target: Path, progress: Progress | None, sha256: str | N
                          f"{error.code} {error.reason}. Check the address. " + _offline_help(url)) from error
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise ModelError(f"Could not download the speech model from {url} ({reason}). "
-                         + _offline_help(url)) from error
+        raise ModelError(f"Could not download the speech model from {url} ({reason}): this computer seems to "
+                         "be offline, or the server cannot be reached. " + _offline_help(url)) from error
     if sha256:
         _check_sha256(digest.hexdigest(), sha256, url)
 
