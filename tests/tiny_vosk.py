@@ -5,6 +5,10 @@ as the word ``help`` (``yelp`` has the same sound and a slightly higher cost, so
 alternatives returns both; ``kelp``'s sound is never the loudest, so it is never heard). Recognition is
 meaningless but predictable, which is what the engine tests need. Facts behind each file are in
 /work/shared/recipes/tiny-vosk-model.md; several wrong values abort the whole process, not raise.
+
+With ``lookahead=True`` the graph is written as vosk's small models ship it (HCLr.fst as an OpenFst
+"olabel_lookahead" FST + Gr.fst), so that vosk accepts a runtime phrase list: then a burst is heard as
+whichever of the three words the phrase list allows.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ Arc = tuple[int, int, float, int]
 _FST_MAGIC = 2125659606
 _ADD_ON_MAGIC = 446681434
 _EXPANDED = 0x1
+_MUTABLE = 0x2
 _OLABEL_SORTED = 0x40000000
 _ILABEL_SORTED = 0x10000000
 
@@ -149,11 +154,11 @@ def hclg_bytes() -> bytes:
     return vector_fst_bytes(_graph_states(costs=True), finals=[0.0] * len(_entries()) + [0.0])
 
 
-def vector_fst_bytes(states: list[list[Arc]], finals: list[float]) -> bytes:
+def vector_fst_bytes(states: list[list[Arc]], finals: list[float], properties: int = 0) -> bytes:
     """An OpenFst binary "vector" FST over the tropical semiring, start state 0."""
     num_arcs = sum(len(arcs) for arcs in states)
-    header = _fst_header("vector", version=2, properties=_EXPANDED, start=0, num_states=len(states),
-                         num_arcs=num_arcs)
+    header = _fst_header("vector", version=2, properties=_EXPANDED | _MUTABLE | properties, start=0,
+                         num_states=len(states), num_arcs=num_arcs)
     body = bytearray()
     for arcs, final in zip(states, finals, strict=True):
         body += struct.pack("<fq", final, len(arcs))
@@ -196,7 +201,7 @@ def hclr_bytes() -> bytes:
 def gr_bytes() -> bytes:
     """The default grammar: a loop over the words with the same costs as HCLG.fst."""
     loop = sorted((entry.word, entry.word, entry.cost, 0) for entry in _entries() if entry.word)
-    return vector_fst_bytes([loop], finals=[0.0])
+    return vector_fst_bytes([loop], finals=[0.0], properties=_ILABEL_SORTED)  # composition needs it sorted
 
 
 def _int32_map(mapping: dict[int, int]) -> bytes:
