@@ -88,7 +88,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     extra = tuple(args.content_dirs_extra or ())
     return settings.with_overrides(
         content_dirs=settings.content_dirs + extra if extra else None,
-        engine=args.engine, model=args.model,
+        engine=args.engine, model=args.model, log_level="DEBUG" if args.verbose else None,
         input_device=args.input_device, output_device=args.output_device)
 
 

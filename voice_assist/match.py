@@ -40,7 +40,7 @@ UNKNOWN_WORD_WEIGHT = 2.2
 """Weight of a question word found nowhere in the content: about that of a word used by one section,
 so "what is the cure for cancer" is not answered by the treatment section."""
 
-TOPIC_WORDS = 4
+TOPIC_WORDS = 3
 """A short question is about its unknown words ("what causes cancer"); in a long one they are mostly the
 story around it ("my husband was told last month..."), so beyond this many content words each counts less."""
 
