@@ -73,3 +73,28 @@ def test_a_bad_config_value_names_key_and_line_and_keeps_the_default(tmp_path):
     assert result.returncode == 0
     assert f"{config}:2" in result.stderr and "rate" in result.stderr
     assert json.loads(result.stdout)["answer"] == "Speaking slower."
+
+
+def test_ask_wav_fills_in_the_transcript_one_file_one_question(tmp_path):
+    from tests.spoken import wav_file
+
+    question, command = wav_file("what causes als"), wav_file("stop talking", voice="en-us+f3")
+    result = run("ask", "--json", "--wav", str(question), str(command),
+                 env={"XDG_CONFIG_HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["input"] == str(question) and "causes" in first["transcript"]
+    assert (first["kind"], first["section"]) == ("answer", "causes")
+    assert (second["kind"], second["command"]) == ("command", "stop")
+    assert "pocketsphinx" in result.stderr
+
+
+def test_transcribe_prints_what_was_heard(tmp_path):
+    from tests.spoken import wav_file
+
+    result = run("transcribe", "--alternatives", str(wav_file("will i need a feeding tube")),
+                 env={"XDG_CACHE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    guesses = [line.split("\t")[2] for line in result.stdout.splitlines()]
+    assert len(guesses) >= 2
+    assert "feeding" in guesses[0]

@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--wav", type=Path, nargs="+", metavar="FILE", help="spoken questions, one WAV file each")
     ask.set_defaults(handler=_ask)
 
+    transcribe = commands.add_parser("transcribe", help="print what the recognizer hears in WAV files")
+    transcribe.add_argument("wav", type=Path, nargs="+", metavar="FILE")
+    transcribe.add_argument("--alternatives", action="store_true", help="print every guess, best first")
+    transcribe.set_defaults(handler=_transcribe)
+
     topics = commands.add_parser("topics", help="list the factsheet sections")
     topics.add_argument("--json", action="store_true")
     topics.set_defaults(handler=_topics)
@@ -118,11 +123,25 @@ def _questions(args: argparse.Namespace, settings: Settings,
         lines = args.questions or (line.strip() for line in sys.stdin)
         yield from ((line, None) for line in lines if line)
         return
+    yield from _transcripts(args.wav, settings, library)
+
+
+def _transcripts(paths: list[Path], settings: Settings, library: Library) -> Iterator[tuple[str, Transcript]]:
+    audio = [(path, read_wav(path)) for path in paths]  # a bad file is reported before the slow engine start
     recognizer = open_recognizer(settings, domain_of(library), cache_dir())
     log.info("Listening with %s", recognizer.description)
-    for path in args.wav:
-        recognizer.accept(read_wav(path))
+    for path, pcm in audio:
+        recognizer.accept(pcm)
         yield str(path), recognizer.finish()
+
+
+def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
+    for path, transcript in _transcripts(args.wav, settings, _library(settings)):
+        if args.alternatives:
+            print("\n".join(f"{path}\t{rank}\t{text}" for rank, text in enumerate(transcript.alternatives, 1)))
+        else:
+            print(f"{path}\t{transcript.text}" if len(args.wav) > 1 else transcript.text, flush=True)
+    return 0
 
 
 def _listen(args: argparse.Namespace, settings: Settings) -> int:
