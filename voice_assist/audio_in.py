@@ -94,7 +94,7 @@ def _parse_riff(path: Path, data: bytes) -> tuple[WavFormat, bytes]:
             wav_format = _parse_fmt(path, body)
         elif chunk_id == b"data":
             if wav_format is None:
-                raise AudioFileError(path, "is a broken WAV file (audio data before its format chunk)")
+                raise AudioFileError(path, "is a broken WAV file (no format chunk before the audio data)")
             return wav_format, body
         position += 8 + size + (size & 1)  # chunks are padded to an even length
     if wav_format is None:
