@@ -36,11 +36,13 @@ class WorkerChannel:
         self._command = tuple(command) if command is not None else (sys.executable, *WORKER_ARGUMENTS)
         self._start_timeout = timeout
         self._process: subprocess.Popen[bytes] | None = None
+        self._ready = False
         self._buffer = b""
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        """The process id of a worker that has started and said it is ready, else None."""
+        return self._process.pid if self._process is not None and self._ready else None
 
     def ensure_started(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -57,6 +59,7 @@ class WorkerChannel:
         if not reply.get("ready"):
             self.kill()
             raise WorkerError(f"started but did not report ready ({reply})")
+        self._ready = True
 
     def request(self, message: dict[str, Any], *, timeout: float) -> None:
         """Send one request and wait for its reply; raises WorkerError on failure, hang or exit."""
@@ -74,6 +77,7 @@ class WorkerChannel:
     def kill(self) -> None:
         """Stop the worker at once (SIGKILL also ends a stopped or hung process)."""
         process, self._process = self._process, None
+        self._ready = False
         self._buffer = b""
         if process is None:
             return
