@@ -91,39 +91,78 @@ class Settings:
 _FIELD_TYPES = {f.name: f for f in fields(Settings)}
 
 
+@dataclass(frozen=True)
+class ConfigProblem:
+    """A settings file, or one value in it, that could not be used (the default is used instead)."""
+
+    path: Path
+    line: int | None
+    """1-based; None when the whole file could not be read."""
+    message: str
+    """What is wrong and what happens instead."""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.message}"
+
+
 def load_settings(config_file: Path | None = None, voice_file: Path | None = None) -> Settings:
     """Read the caregiver's config and the voice settings; a bad value is reported and skipped."""
+    settings, problems = read_settings(config_file, voice_file)
+    for problem in problems:
+        log.warning("%s", problem)
+    return settings
+
+
+def read_settings(config_file: Path | None = None,
+                  voice_file: Path | None = None) -> tuple[Settings, tuple[ConfigProblem, ...]]:
+    """Like load_settings, but returns the problems (for 'voice-assist doctor') instead of logging them."""
     config_file = config_file or config_dir() / "config.toml"
     voice_file = voice_file or state_dir() / "voice.toml"
     values: dict[str, Any] = {}
+    problems: list[ConfigProblem] = []
     for path in (config_file, voice_file):
-        values.update(_read_toml(path))
+        read, problem = _read_toml(path)
+        values.update(read)
+        problems += [problem] if problem else []
     settings = Settings()
     user_content = data_dir() / "content"
-    extra_dirs = tuple(Path(p).expanduser() for p in values.pop("content_dirs", ()))
+    extra_dirs, problem = _content_dirs(values.pop("content_dirs", None))
+    problems += [problem] if problem else []
     settings = replace(settings, content_dirs=(BUNDLED_CONTENT, user_content, *extra_dirs))
     for key, (value, source, line) in values.items():
         try:
             settings = replace(settings, **{key: _coerce(key, value)})
         except ConfigError as error:
-            log.warning("%s:%d: %s; using the default (%r).", source, line, error,
-                        getattr(Settings(), key, None))
-    return settings
+            problems.append(ConfigProblem(source, line, f"{error}; using the default "
+                                                        f"({getattr(Settings(), key, None)!r})."))
+    return settings, tuple(problems)
 
 
-def _read_toml(path: Path) -> dict[str, tuple[Any, Path, int]]:
+def _read_toml(path: Path) -> tuple[dict[str, tuple[Any, Path, int]], ConfigProblem | None]:
     """Values with the file and line they came from, so a bad one can be pointed at."""
     if not path.is_file():
-        return {}
+        return {}, None
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        log.warning("%s: cannot be read (%s); fix the file or delete it. Using the defaults for it.",
-                    path, error)
-        return {}
+        return {}, ConfigProblem(path, None, f"cannot be read ({error}); fix the file or delete it. "
+                                             "Using the defaults for it.")
     lines = text.splitlines()
-    return {key: (value, path, _line_of(key, lines)) for key, value in data.items()}
+    return {key: (value, path, _line_of(key, lines)) for key, value in data.items()}, None
+
+
+def _content_dirs(entry: tuple[Any, Path, int] | None) -> tuple[tuple[Path, ...], ConfigProblem | None]:
+    """The extra content folders: a list of paths (one path as plain text is accepted too)."""
+    if entry is None:
+        return (), None
+    value, source, line = entry
+    folders = [value] if isinstance(value, str) else value
+    if not isinstance(folders, list) or not all(isinstance(folder, str) for folder in folders):
+        return (), ConfigProblem(source, line, f"content_dirs = {value!r} must be a list of folders in quotes, "
+                                               'e.g. content_dirs = ["~/factsheets"]; ignoring it.')
+    return tuple(Path(folder).expanduser() for folder in folders), None
 
 
 def _line_of(key: str, lines: list[str]) -> int:
