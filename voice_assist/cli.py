@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     devices = commands.add_parser("devices", help="list microphones and speakers (for --input-device/--output-device)")
     devices.set_defaults(handler=_devices)
     _add_model_commands(commands)
+    _add_service_commands(commands)
     return parser
 
 
@@ -72,6 +73,22 @@ def _add_model_commands(commands: argparse._SubParsersAction) -> None:
                          help="a web address, a .zip file (e.g. on a USB stick) or an unpacked model folder")
     install.set_defaults(handler=_model_install)
     actions.add_parser("list", help="show the models found and which one is used").set_defaults(handler=_model_list)
+
+
+def _add_service_commands(commands: argparse._SubParsersAction) -> None:
+    doctor = commands.add_parser("doctor", help="check microphone, speaker, speech engines, model, content and "
+                                 "settings, and say what to fix")
+    doctor.add_argument("--quiet", action="store_true", help="print the report only; do not speak or beep")
+    doctor.set_defaults(handler=_doctor)
+    service = commands.add_parser("service", help="run voice-assist in the background from login "
+                                  "(a systemd user unit)")
+    actions = service.add_subparsers(dest="service_command", metavar="ACTION", required=True)
+    install = actions.add_parser("install", help="install, enable and start the service (safe to repeat)")
+    install.add_argument("--force", action="store_true",
+                         help="replace a unit file edited by hand (the edited one is kept as .bak)")
+    actions.add_parser("uninstall", help="stop the service and remove its unit file")
+    actions.add_parser("status", help="show whether the service is installed, enabled and running")
+    service.set_defaults(handler=_service)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -238,3 +255,21 @@ def _devices(args: argparse.Namespace, settings: Settings) -> int:
     for device in devices:
         print(device.describe())
     return 0
+
+
+def _service(args: argparse.Namespace, settings: Settings) -> int:
+    from voice_assist import service
+
+    if args.service_command == "install":
+        config = ["--config", str(args.config.absolute())] if args.config else []
+        lines = service.install(force=args.force, arguments=config)
+    else:
+        lines = service.uninstall() if args.service_command == "uninstall" else service.status()
+    print("\n".join(lines))
+    return 0
+
+
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from voice_assist.doctor import run_doctor
+
+    return run_doctor(settings, args.config, speak=not args.quiet, show=lambda line: print(line, flush=True))
