@@ -3,6 +3,7 @@
 #
 #   scripts/setup.sh          what ./run.sh needs
 #   scripts/setup.sh --dev    also the test tools (what ./test.sh needs)
+#   scripts/setup.sh --check  change nothing: say what is missing, exit 1 if anything is
 #
 # Safe to run again: it installs only what is missing, and reinstalls the Python package only when
 # pyproject.toml changed since the last install, so a second run takes about a second.
@@ -19,11 +20,14 @@ MIN_PYTHON=(3 11)
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VOICE_ASSIST_VENV:-$ROOT/.venv}"
 EXTRA=""
-case "${1:-}" in
-    --dev) EXTRA="dev" ;;
-    "") ;;
-    *) echo "usage: scripts/setup.sh [--dev]" >&2; exit 64 ;;
-esac
+CHECK=""
+for argument in "$@"; do
+    case "$argument" in
+        --dev) EXTRA="dev" ;;
+        --check) CHECK=1 ;;
+        *) echo "usage: scripts/setup.sh [--dev] [--check]" >&2; exit 64 ;;
+    esac
+done
 
 say() { echo "setup: $*" >&2; }
 die() { echo "setup: $*" >&2; exit 1; }
@@ -92,9 +96,7 @@ setup: (or newer) and run again with VOICE_ASSIST_PYTHON=/path/to/python3.11 $0.
 }
 
 make_venv() {
-    if [[ -x "$VENV/bin/python" ]] && new_enough "$(python_version "$VENV/bin/python")"; then
-        return
-    fi
+    venv_ready && return
     local python
     python="$(choose_python)"
     if [[ -e "$VENV" ]]; then
@@ -111,19 +113,44 @@ stamp_of() {  # what an install depends on: the project file, the extra, the Pyt
 }
 
 install_package() {
-    local stamp_file="$VENV/.voice-assist-installed${EXTRA:+-$EXTRA}"
-    local stamp
-    stamp="$(stamp_of "$EXTRA")"
-    [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -x "$VENV/bin/voice-assist" ]] && return
+    package_installed && return
     say "installing voice-assist${EXTRA:+ with its $EXTRA tools} into $VENV (this takes a minute the first time)"
     "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet --editable "$ROOT${EXTRA:+[$EXTRA]}" >&2 \
         || die "pip could not install voice-assist: see the messages above (is PyPI reachable?)."
-    echo "$stamp" > "$stamp_file"
+    stamp_of "$EXTRA" > "$VENV/.voice-assist-installed${EXTRA:+-$EXTRA}"
     # A dev install also satisfies a plain one: ./run.sh after ./test.sh installs nothing.
     if [[ -n "$EXTRA" ]]; then stamp_of "" > "$VENV/.voice-assist-installed"; fi
     say "ready."
 }
 
+venv_ready() {
+    [[ -x "$VENV/bin/python" ]] && new_enough "$(python_version "$VENV/bin/python")"
+}
+
+package_installed() {
+    local stamp_file="$VENV/.voice-assist-installed${EXTRA:+-$EXTRA}"
+    [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$(stamp_of "$EXTRA")" && -x "$VENV/bin/voice-assist" ]]
+}
+
+check() {
+    local problems=0 missing=()
+    if command -v dpkg-query >/dev/null; then
+        mapfile -t missing < <(missing_debian_packages)
+        if [[ ${#missing[@]} -gt 0 ]]; then say "missing system packages: ${missing[*]}"; problems=1; fi
+    fi
+    if ! venv_ready; then
+        say "no usable Python environment in $VENV"; problems=1
+    elif ! package_installed; then
+        say "voice-assist${EXTRA:+ with its $EXTRA tools} is not installed in $VENV, or pyproject.toml changed since"
+        problems=1
+    fi
+    return "$problems"
+}
+
+if [[ -n "$CHECK" ]]; then
+    check
+    exit
+fi
 install_debian_packages
 make_venv
 install_package
