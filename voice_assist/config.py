@@ -8,8 +8,10 @@ Two files, so that nothing a caregiver wrote is ever rewritten by the program:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import math
 import os
 import re
 import tomllib
@@ -187,6 +189,8 @@ def _coerce(key: str, value: Any) -> Any:
     if isinstance(default, int | float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{key} = {value!r} must be a number")
+        if not math.isfinite(value):  # TOML allows inf and nan; int(inf) would raise, nan never compares
+            raise ConfigError(f"{key} = {value!r} must be an ordinary number")
         if key == "volume" and not 0.0 <= value <= 1.0:
             raise ConfigError(f"volume = {value!r} must be between 0.0 and 1.0")
         if value <= 0 and key != "volume":
@@ -198,19 +202,39 @@ def _coerce(key: str, value: Any) -> Any:
 
 
 def save_voice(settings: Settings, voice_file: Path | None = None) -> None:
-    """Persist the voice settings changed by voice; written atomically so a crash cannot corrupt it."""
+    """Persist the voice settings changed by voice; written atomically so a crash cannot corrupt it.
+
+    A file that cannot be written (full disk, read-only home) is logged, not raised: the new voice
+    still applies until the program stops, and the conversation goes on."""
     voice_file = voice_file or state_dir() / "voice.toml"
-    voice_file.parent.mkdir(parents=True, exist_ok=True)
     values = dataclasses.asdict(settings)
     body = "".join(f"{key} = {_toml_value(values[key])}\n" for key in VOICE_KEYS)
     temporary = voice_file.with_suffix(".tmp")
-    temporary.write_text("# Written by voice-assist when you say slower, faster, louder or quieter.\n"
-                         + body, encoding="utf-8")
-    temporary.replace(voice_file)
+    try:
+        voice_file.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("w", encoding="utf-8") as out:
+            out.write("# Written by voice-assist when you say slower, faster, louder or quieter.\n" + body)
+            out.flush()
+            os.fsync(out.fileno())  # the new content is on disk before it replaces the old file
+        temporary.replace(voice_file)
+    except OSError as error:
+        log.warning("Could not keep the voice settings in %s (%s); they apply until voice-assist stops.",
+                    voice_file, error.strerror or error)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def _toml_value(value: Any) -> str:
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + "".join(_toml_char(char) for char in value) + '"'
     return repr(value)
 
+
+def _toml_char(char: str) -> str:
+    """TOML basic strings may not hold raw control characters: escaped, the file always parses again."""
+    if char in _TOML_ESCAPES:
+        return _TOML_ESCAPES[char]
+    return f"\\u{ord(char):04x}" if ord(char) < 0x20 or char == "\x7f" else char
