@@ -1,0 +1,153 @@
+"""Settings files: a bad value is pointed at (file, line, key) and the default used; nothing the caregiver
+wrote is lost or rewritten; the voice settings the program keeps are written atomically."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.virtual_audio import VirtualAudio
+from voice_assist.config import BUNDLED_CONTENT, Settings, data_dir, load_settings, read_settings, save_voice
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULTS = Settings()
+
+GOOD_BEFORE = 'input_device = "USB"\n# the caregiver\'s note\n'
+GOOD_AFTER = '\nend_silence = 2.5\n'
+
+
+@pytest.mark.parametrize(("bad_line", "key"), [
+    ('rate = "fast"', "rate"),
+    ("rate = -5", "rate"),
+    ("rate = 0", "rate"),
+    ("rate = inf", "rate"),
+    ("rate = nan", "rate"),
+    ("rate = true", "rate"),
+    ("volume = 2.0", "volume"),
+    ("volume = nan", "volume"),
+    ("max_utterance = -inf", "max_utterance"),
+    ("quick_end_silence = nan", "quick_end_silence"),
+    ('engine = "whisper"', "engine"),
+    ('record_audio = "yes"', "record_audio"),
+    ("voice = 5", "voice"),
+    ("voice = [1, 2]", "voice"),
+    ("speed = 120", "speed"),
+    ("content_dirs = 5", "content_dirs"),
+    ('content_dirs = ["ok", 3]', "content_dirs"),
+    ("rate = { value = 1 }", "rate"),
+])
+def test_a_bad_value_names_its_key_and_line_and_the_default_is_used(tmp_path: Path, bad_line: str,
+                                                                     key: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(GOOD_BEFORE + bad_line + GOOD_AFTER)
+    settings, problems = read_settings(config, tmp_path / "voice.toml")
+    assert len(problems) == 1, problems
+    message = str(problems[0])
+    assert message.startswith(f"{config}:3: ") and key in message
+    if key == "content_dirs":
+        assert settings.content_dirs == (BUNDLED_CONTENT, data_dir() / "content")
+    elif hasattr(DEFAULTS, key):
+        assert getattr(settings, key) == getattr(DEFAULTS, key)
+    assert (settings.input_device, settings.end_silence) == ("USB", 2.5)  # the good values are kept
+
+
+def test_problems_are_logged_with_file_and_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('rate = 140\nvolume = "loud"\n')
+    with caplog.at_level(logging.WARNING):
+        settings = load_settings(config, tmp_path / "voice.toml")
+    assert (settings.rate, settings.volume) == (140, DEFAULTS.volume)
+    assert f"{config}:2" in caplog.text and "volume" in caplog.text and "0.9" in caplog.text
+
+
+@pytest.mark.parametrize("content", [b'rate = "unclosed\n', b"rate = 1\nrate = 2\n", b"\xff\xfe r a t e",
+                                     b"= 5\n", b"[voice\n"])
+def test_an_unreadable_file_is_reported_and_the_other_still_applies(tmp_path: Path, content: bytes) -> None:
+    config, voice = tmp_path / "config.toml", tmp_path / "voice.toml"
+    config.write_bytes(content)
+    voice.write_text("rate = 120\n")
+    settings, problems = read_settings(config, voice)
+    assert [problem.path for problem in problems] == [config]
+    assert "cannot be read" in str(problems[0])
+    assert settings.rate == 120
+
+
+def test_missing_files_mean_defaults_without_complaint(tmp_path: Path) -> None:
+    settings, problems = read_settings(tmp_path / "nothing.toml", tmp_path / "none.toml")
+    assert problems == ()
+    assert settings.rate == DEFAULTS.rate and settings.record_audio is False
+
+
+def test_the_voice_file_wins_and_everything_else_the_caregiver_set_is_kept(tmp_path: Path) -> None:
+    config, voice = tmp_path / "config.toml", tmp_path / "voice.toml"
+    config.write_text('rate = 120\nvolume = 0.5\nengine = "pocketsphinx"\nend_silence = 3.0\n'
+                      'content_dirs = ["~/factsheets"]\n')
+    save_voice(Settings(rate=95, volume=0.5), voice)
+    settings = load_settings(config, voice)
+    assert (settings.rate, settings.volume) == (95, 0.5)
+    assert (settings.engine, settings.end_silence) == ("pocketsphinx", 3.0)
+    assert Path("~/factsheets").expanduser() in settings.content_dirs
+
+
+@pytest.mark.parametrize("voice_name", ["", "gmw/en-US", 'odd "quoted" \\ name', "tab\tnew\nline\x00\x7f",
+                                        "ünïcödé 😀"])
+def test_the_voice_file_always_reads_back_as_written(tmp_path: Path, voice_name: str) -> None:
+    voice = tmp_path / "state" / "voice.toml"
+    save_voice(Settings(rate=175, volume=0.4, voice=voice_name), voice)
+    assert tomllib.loads(voice.read_text(encoding="utf-8")) == {"rate": 175, "volume": 0.4, "voice": voice_name}
+    settings, problems = read_settings(tmp_path / "config.toml", voice)
+    assert problems == () and (settings.rate, settings.volume, settings.voice) == (175, 0.4, voice_name)
+    assert sorted(path.name for path in voice.parent.iterdir()) == ["voice.toml"]  # no temporary file left
+
+
+def test_a_failed_write_keeps_the_old_voice_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    voice = tmp_path / "voice.toml"
+    save_voice(Settings(rate=120), voice)
+    before = voice.read_bytes()
+
+    def crash(*_args: object) -> None:
+        raise OSError(28, "No space left on device")  # a full disk cannot be made for real in a test
+
+    monkeypatch.setattr(os, "fsync", crash)
+    save_voice(Settings(rate=95), voice)
+    assert voice.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["voice.toml"]
+
+
+def test_an_unwritable_state_folder_does_not_stop_the_conversation(tmp_path: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the folder should be")
+    with caplog.at_level(logging.WARNING):
+        save_voice(Settings(rate=95), blocker / "voice-assist" / "voice.toml")  # must not raise
+    assert "Could not keep the voice settings" in caplog.text
+    assert blocker.read_text() == "a file where the folder should be"
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_voice_commands_never_touch_the_caregivers_config(tmp_path: Path, pulse: VirtualAudio) -> None:
+    """The real program, typed commands, real speech output: only voice.toml changes."""
+    homes = {name: tmp_path / name for name in ("config", "data", "state", "cache")}
+    config = homes["config"] / "voice-assist" / "config.toml"
+    config.parent.mkdir(parents=True)
+    original = '# Set up by the caregiver.\nrate = 130\nvolume = 0.6\nengine = "pocketsphinx"\n'
+    config.write_text(original)
+    os.utime(config, (1_000_000_000, 1_000_000_000))
+    env = {**pulse.env, "XDG_CONFIG_HOME": str(homes["config"]), "XDG_DATA_HOME": str(homes["data"]),
+           "XDG_STATE_HOME": str(homes["state"]), "XDG_CACHE_HOME": str(homes["cache"])}
+    result = subprocess.run([sys.executable, "-m", "voice_assist", "--keyboard"], input="slower\nlouder\nstop\n",
+                            capture_output=True, text=True, timeout=120, cwd=ROOT, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    assert config.read_text() == original and config.stat().st_mtime == 1_000_000_000
+    assert sorted(path.name for path in config.parent.iterdir()) == ["config.toml"]
+    voice = homes["state"] / "voice-assist" / "voice.toml"
+    assert tomllib.loads(voice.read_text()) == {"rate": 105, "volume": 0.75, "voice": ""}
+    settings = load_settings(config, voice)
+    assert (settings.rate, settings.volume, settings.engine) == (105, 0.75, "pocketsphinx")
