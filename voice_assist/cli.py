@@ -12,18 +12,23 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from voice_assist.audio_in import Microphone, find_input_device, list_devices, read_wav, refresh_devices
+from voice_assist.audio_in import AudioFileError, Microphone, find_input_device, list_devices, read_wav, refresh_devices
 from voice_assist.config import ENGINES, Settings, cache_dir, load_settings
 from voice_assist.content import Library, load_library
 from voice_assist.dialogue import Dialogue, Reply, Voice
 from voice_assist.errors import VoiceAssistError
 from voice_assist.loop import Conversation, run_keyboard, run_voice
-from voice_assist.recognize import Transcript, domain_of
+from voice_assist.recognize import SAMPLE_RATE, Transcript, domain_of
 from voice_assist.recognize.choose import open_recognizer
 from voice_assist.speak import Speaker, SpeechOutput
 from voice_assist.view import TerminalView
 
 log = logging.getLogger(__name__)
+
+MAX_WAV_SECONDS = 60.0
+"""Longest WAV taken as one spoken question (or max_utterance, if longer). A question takes seconds, while
+minutes of audio keep the recognizer busy for minutes: 10 minutes of noise took pocketsphinx ~4 minutes
+and 400 MB here, which looks like a hang on a small machine."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,12 +149,22 @@ def _questions(args: argparse.Namespace, settings: Settings,
 
 
 def _transcripts(paths: list[Path], settings: Settings, library: Library) -> Iterator[tuple[str, Transcript]]:
-    audio = [(path, read_wav(path)) for path in paths]  # a bad file is reported before the slow engine start
+    audio = [(path, _question_audio(path, settings)) for path in paths]  # bad files fail before the slow start
     recognizer = open_recognizer(settings, domain_of(library), cache_dir())
     log.info("Listening with %s", recognizer.description)
     for path, pcm in audio:
         recognizer.accept(pcm)
         yield str(path), recognizer.finish()
+
+
+def _question_audio(path: Path, settings: Settings) -> bytes:
+    pcm = read_wav(path)
+    seconds, limit = len(pcm) / (2 * SAMPLE_RATE), max(MAX_WAV_SECONDS, settings.max_utterance)
+    if seconds > limit:
+        raise AudioFileError(path, f"is {seconds / 60:.1f} minutes long, but one spoken question may be at most "
+                                   f"{limit:g} seconds", f"Cut the question out, e.g. 'sox {path} question.wav "
+                                   f"trim 0 {limit:g}', or raise max_utterance in the settings.")
+    return pcm
 
 
 def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
