@@ -190,10 +190,7 @@ class Clip:
 
 @pytest.fixture(scope="module")
 def tape(pulse: VirtualAudio, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tape]:
-    """PortAudio lists devices once, when it starts: make it see the private server's; then record."""
-    from voice_assist.audio_in import refresh_devices
-
-    refresh_devices()
+    """The speaker's recording (the pulse fixture has already made PortAudio see the private server)."""
     path = tmp_path_factory.mktemp("speaker") / "speaker.raw"
     with pulse.record_speaker(path):
         deadline = time.monotonic() + 15

@@ -115,24 +115,31 @@ class Player:
         self._chunks.clear()
         self._handed = self._started = 0
         self._position = 0
-        self.first_sample_time = None
         self._ending = False
+        self.first_sample_time = None
         self._finished.clear()
         try:
             self._stream = self._new_stream(device, rate)
-        except sd.PortAudioError:
-            fallback_rate = int(sd.query_devices(device, "output")["default_samplerate"])
-            log.info("The speaker does not take %d Hz; resampling speech to %d Hz.", rate, fallback_rate)
-            try:
-                self._stream = self._new_stream(device, fallback_rate)
-            except sd.PortAudioError as error:
-                self._finished.set()
-                raise SpeechOutputError(f"The speaker could not be opened ({error}). Check that it is "
-                                        "connected and not used by another program, or choose another "
-                                        "one with output_device.") from error
-        self._stream.start()
+            self._stream.start()
+        except sd.PortAudioError as error:
+            self._close_locked()
+            self._finished.set()
+            raise SpeechOutputError(f"The speaker could not be opened ({error}). Check that it is connected "
+                                    "and not used by another program, or choose another one with "
+                                    "output_device.") from error
 
     def _new_stream(self, device: int | None, rate: int) -> sd.RawOutputStream:
+        """At the speech's own rate if the device takes it, else at the device's rate (play resamples)."""
+        try:
+            return self._stream_at(device, rate)
+        except sd.PortAudioError:
+            device_rate = int(sd.query_devices(device, "output")["default_samplerate"])
+            if device_rate == rate:
+                raise
+            log.info("The speaker does not take %d Hz; resampling speech to %d Hz.", rate, device_rate)
+            return self._stream_at(device, device_rate)
+
+    def _stream_at(self, device: int | None, rate: int) -> sd.RawOutputStream:
         return sd.RawOutputStream(samplerate=rate, channels=1, dtype="int16", device=device, latency=LATENCY,
                                   callback=self._callback, finished_callback=self._finished.set)
 
