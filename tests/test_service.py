@@ -172,6 +172,21 @@ def test_status_says_whether_it_is_installed(config_home: Path) -> None:
     assert "No user systemd" in lines[1]
 
 
+def test_status_notices_a_unit_for_another_installation(config_home: Path, tmp_path: Path) -> None:
+    """E.g. the program folder was moved: the unit still starts the old path."""
+    elsewhere = tmp_path / "old 100% place" / "voice-assist"
+    service.install(program=elsewhere)
+    assert f"it starts {elsewhere}, not this installation" in service.status()[0]
+    assert service.status(program=elsewhere)[0] == f"Unit: {service.unit_path()}"
+
+
+def test_install_with_sudo_says_it_was_installed_for_root(config_home: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUDO_USER", "carer")
+    lines = service.install()
+    assert (os.geteuid() == 0) == any("installed for root, not for carer" in line for line in lines)
+
+
 def run_cli(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(VOICE_ASSIST), *arguments], capture_output=True, text=True, env=env, timeout=60,
                           check=False)

@@ -12,6 +12,7 @@ import getpass
 import hashlib
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -161,6 +162,15 @@ def _output(result: subprocess.CompletedProcess[str]) -> str:
     return (result.stderr.strip() or result.stdout.strip()).replace("\n", " ")
 
 
+def _started_program(path: Path) -> str:
+    """The program a unit's ExecStart runs (the first word, unquoted)."""
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("ExecStart="):
+            words = shlex.split(line.removeprefix("ExecStart="))
+            return words[0].replace("%%", "%").replace("$$", "$") if words else ""
+    return ""
+
+
 def _user() -> str:
     try:
         return getpass.getuser()
@@ -178,7 +188,7 @@ def install(systemd: UserSystemd | None = None, *, force: bool = False, program:
     path = path or unit_path()
     text = unit_text(program or program_path(), arguments)
     written, message = _write_unit(path, text, force)
-    lines = [message]
+    lines = [message, *_sudo_warning()]
     if not systemd.reachable():
         return [*lines, *_manual_install_steps()]
     _, was_active = systemd.systemctl("is-active", UNIT_NAME)
@@ -187,10 +197,10 @@ def install(systemd: UserSystemd | None = None, *, force: bool = False, program:
     if written and was_active == "active":
         # enable --now leaves a running service alone; restart it so the new unit takes effect
         steps.append((("restart", UNIT_NAME), "restart voice-assist"))
-    for arguments, doing in steps:
-        succeeded, output = systemd.systemctl(*arguments)
+    for command, doing in steps:
+        succeeded, output = systemd.systemctl(*command)
         if not succeeded:
-            raise ServiceError(f"systemctl --user {' '.join(arguments)} failed, so it could not {doing} "
+            raise ServiceError(f"systemctl --user {' '.join(command)} failed, so it could not {doing} "
                                f"({output}). The unit is in {path}; see '{_LOGS_HINT}'.")
     lines.append("voice-assist is enabled and running: it starts at every login and restarts if it fails. "
                  f"Its messages: {_LOGS_HINT}")
@@ -217,6 +227,15 @@ def _write_unit(path: Path, text: str, force: bool) -> tuple[bool, str]:
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)  # atomic: systemd never reads half a unit
     return True, f"Wrote the unit {path}.{note}"
+
+
+def _sudo_warning() -> list[str]:
+    invoker = os.environ.get("SUDO_USER")
+    if os.geteuid() != 0 or not invoker or invoker == "root":
+        return []
+    return [f"Note: this ran with sudo, so the service was installed for root, not for {invoker}. To run it in "
+            f"{invoker}'s session, run 'voice-assist service uninstall' with sudo, then 'voice-assist service "
+            "install' without sudo."]
 
 
 def _manual_install_steps() -> list[str]:
@@ -264,15 +283,20 @@ def uninstall(systemd: UserSystemd | None = None, *, path: Path | None = None) -
     return lines
 
 
-def status(systemd: UserSystemd | None = None, *, path: Path | None = None) -> list[str]:
-    """Whether the unit is installed, edited, enabled and running."""
+def status(systemd: UserSystemd | None = None, *, path: Path | None = None,
+           program: Path | None = None) -> list[str]:
+    """Whether the unit is installed, edited, current, enabled and running."""
     systemd = systemd or UserSystemd()
     state = unit_state(path or unit_path())
     if not state.exists:
         lines = [f"Not installed ({state.path} does not exist). Install it with 'voice-assist service install'."]
+    elif not state.generated:
+        lines = [f"Unit: {state.path} (edited by hand)"]
+    elif (started := _started_program(state.path)) != str(program or program_path()):
+        lines = [f"Unit: {state.path} (it starts {started}, not this installation: run "
+                 "'voice-assist service install' to update it)"]
     else:
-        edited = "" if state.generated else " (edited by hand)"
-        lines = [f"Unit: {state.path}{edited}"]
+        lines = [f"Unit: {state.path}"]
     if not systemd.reachable():
         return [*lines, "No user systemd could be reached here, so whether it runs is unknown; in a login "
                         "session run 'systemctl --user status voice-assist'."]
