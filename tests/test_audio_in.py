@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.virtual_audio import VirtualAudio, virtual_audio
 from voice_assist.audio_in import (
@@ -215,6 +217,22 @@ def test_resampling_in_chunks_equals_resampling_at_once() -> None:
     whole = resample(signal, 44100, RATE)
     streaming = Resampler(44100, RATE)
     pieces = [streaming.process(signal[start:start + 441]) for start in range(0, len(signal), 441)]
+    assert np.allclose(np.concatenate([*pieces, streaming.flush()]), whole)
+
+
+@settings(max_examples=25, deadline=None)
+@given(rate=st.integers(4000, 96000), length=st.integers(0, 5000),
+       chunks=st.lists(st.integers(1, 700), min_size=1, max_size=8))
+def test_resampling_any_rate_in_any_chunks(rate: int, length: int, chunks: list[int]) -> None:
+    """Output length is the input's duration at 16 kHz, however the input is cut into chunks."""
+    signal = np.random.default_rng(length).normal(0, 0.1, length)
+    whole = resample(signal, rate, RATE)
+    assert len(whole) == -(-length * RATE // rate)
+    streaming, pieces, start = Resampler(rate, RATE), [], 0
+    while start < length:
+        size = chunks[len(pieces) % len(chunks)]
+        pieces.append(streaming.process(signal[start:start + size]))
+        start += size
     assert np.allclose(np.concatenate([*pieces, streaming.flush()]), whole)
 
 
