@@ -29,6 +29,8 @@ _IEEE_FLOAT = 3
 _EXTENSIBLE = 0xFFFE
 _INT_DTYPES = {1: "u1", 2: "<i2", 4: "<i4"}
 _FLOAT_DTYPES = {4: "<f4", 8: "<f8"}
+MIN_WAV_RATE, MAX_WAV_RATE = 4_000, 384_000
+"""Hertz: sample rates a WAV file may have (telephone audio to studio recorders)."""
 _CONVERT_HINT = "Use a WAV file (16-bit PCM is safest); sox converts others: 'sox input.mp3 -b 16 output.wav'."
 
 
@@ -76,7 +78,7 @@ def read_wav(path: Path | str) -> bytes:
 
 def to_pcm16(samples: np.ndarray) -> bytes:
     """Float samples in [-1, 1] as s16le bytes; louder samples are clipped."""
-    scaled = np.clip(np.rint(np.asarray(samples) * 32767.0), -32768, 32767)
+    scaled = np.rint(np.clip(np.asarray(samples), -1.0, 1.0) * 32767.0)  # clip first: huge floats overflow
     return scaled.astype("<i2").tobytes()
 
 
@@ -110,6 +112,12 @@ def _parse_fmt(path: Path, body: bytes) -> WavFormat:
         encoding = struct.unpack_from("<H", body, 24)[0]  # first two bytes of the sub-format GUID
     if channels == 0 or rate == 0:
         raise AudioFileError(path, f"has an invalid format ({channels} channels at {rate} Hz)")
+    if not MIN_WAV_RATE <= rate <= MAX_WAV_RATE:
+        # A damaged header can claim any rate; resampling 4 GHz or 1 Hz audio would need gigabytes.
+        raise AudioFileError(path, f"has an unusable sample rate ({rate} Hz; {MIN_WAV_RATE}-{MAX_WAV_RATE} Hz "
+                                   "can be used)")
+    if not 1 <= bits <= 64:
+        raise AudioFileError(path, f"is a broken WAV file ({bits} bits per sample)")
     return WavFormat(encoding=encoding, channels=channels, rate=rate, sample_bytes=(bits + 7) // 8)
 
 
