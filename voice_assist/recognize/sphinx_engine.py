@@ -54,6 +54,8 @@ class PocketsphinxRecognizer:
         log.debug("recognizer ready: %s", self.description)
 
     def accept(self, pcm: bytes) -> None:
+        if not pcm:
+            return  # pocketsphinx raises IndexError on an empty buffer
         if not self._in_utterance:
             self._decoder.start_utt()
             self._in_utterance = True
