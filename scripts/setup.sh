@@ -29,6 +29,15 @@ for argument in "$@"; do
     esac
 done
 
+# A desktop running PipeWire already serves PulseAudio programs; a pulseaudio daemon next to it can fight
+# over the sound socket at the next login. Only the tests' private sound server needs the daemon.
+if [[ -z "$EXTRA" ]] && command -v dpkg-query >/dev/null \
+        && [[ "$(dpkg-query -W -f='${db:Status-Abbrev}' pipewire-pulse 2>/dev/null)" == ii* ]]; then
+    kept=()
+    for package in "${DEBIAN_PACKAGES[@]}"; do [[ "$package" == pulseaudio ]] || kept+=("$package"); done
+    DEBIAN_PACKAGES=("${kept[@]}")
+fi
+
 say() { echo "setup: $*" >&2; }
 die() { echo "setup: $*" >&2; exit 1; }
 
