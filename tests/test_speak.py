@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.virtual_audio import VirtualAudio
 from voice_assist.config import Settings
@@ -53,6 +55,9 @@ PASSAGE = " ".join([
     ("# Symptoms\nWeak hands and\nslurred speech.\n- first item\n* second item\n1. third item",
      ["Symptoms", "Weak hands and slurred speech.", "first item", "second item", "third item"]),
     ("One paragraph\n\nAnother paragraph", ["One paragraph", "Another paragraph"]),
+    ("**Important:** see [the guide](https://example.org/als) _now_, not `later`.",
+     ["Important: see the guide now, not later."]),
+    ("Keep snake_case words.", ["Keep snake_case words."]),
     ("  ", []),
     ("... !! --", []),
 ])
@@ -75,6 +80,14 @@ def test_no_piece_is_longer_than_the_limit_and_no_word_is_lost() -> None:
     assert len(pieces) > 1
     assert all(len(piece) <= MAX_PIECE for piece in pieces)
     assert " ".join(pieces).replace(",", "").split() == text.replace(",", "").split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcXYZ .,;!?\n", max_size=2000))
+def test_splitting_keeps_every_letter_and_bounds_the_pieces(text: str) -> None:
+    pieces = split_sentences(text)
+    assert "".join(filter(str.isalnum, " ".join(pieces))) == "".join(filter(str.isalnum, text))
+    assert all(len(piece) <= MAX_PIECE or " " not in piece for piece in pieces)
 
 
 # --- Synthesis: worker, watchdog, fallbacks (real pyttsx3 and espeak-ng, no sound device) --------------

@@ -23,6 +23,10 @@ _BULLET = re.compile(r"^\s*(?:[-*+\u2022\u2013]|\d{1,3}[.)])\s+")
 """A list item at the start of a line: "- ", "* ", "• ", "1. ", "2) "."""
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s+")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+"""A Markdown link: only its text is spoken (espeak-ng would spell out the address)."""
+_MARKUP = re.compile(r"\*+|`+|(?<!\w)_+|_+(?!\w)")
+"""Markdown emphasis and code marks, which espeak-ng reads aloud as "asterisk" and the like."""
 
 
 def split_sentences(text: str) -> list[str]:
@@ -44,7 +48,7 @@ def _blocks(text: str) -> list[str]:
             continue
         is_heading = bool(_HEADING.match(line))
         is_item = is_heading or bool(_BULLET.match(line))
-        words = _HEADING.sub("", _BULLET.sub("", line)).strip()
+        words = _MARKUP.sub("", _LINK.sub(r"\1", _HEADING.sub("", _BULLET.sub("", line)))).strip()
         if starts_block or is_item:
             blocks.append([words])
         else:
