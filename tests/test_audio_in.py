@@ -417,8 +417,10 @@ def test_an_unknown_microphone_is_explained(pulse: VirtualAudio, spec: str) -> N
     assert repr(spec) in message and "pulse" in message and "default" in message and "--input-device" in message
 
 
-def capture_while_playing(pulse: VirtualAudio, mic: Microphone, wav: Path, seconds: float) -> list[bytes]:
-    player = threading.Thread(target=pulse.play_into_microphone, args=(wav,))
+def capture_while_playing(pulse: VirtualAudio, mic: Microphone, sound: Path | bytes, seconds: float) -> list[bytes]:
+    """Frames heard while a WAV file (or raw 16 kHz PCM) is played into the virtual microphone."""
+    play = pulse.play_into_microphone if isinstance(sound, Path) else pulse.play_pcm_into_microphone
+    player = threading.Thread(target=play, args=(sound,))
     frames = []
     player.start()
     try:
@@ -459,15 +461,10 @@ def test_the_microphone_hears_what_is_played_into_it(pulse: VirtualAudio, questi
 def test_a_halting_question_from_the_microphone_is_one_utterance(
         pulse: VirtualAudio, sounds: Path, halting_question: tuple[np.ndarray, float, float]) -> None:
     signal, _, _ = halting_question
-    wav = sounds / "halting.wav"
-    raw = sounds / "halting.raw"
-    raw.write_bytes(pcm16(signal))
-    subprocess.run(["sox", "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c", "1", str(raw), str(wav)],
-                   check=True, timeout=60)
     detector = UtteranceDetector.from_settings(Settings())
     ended = []
     with Microphone() as mic:
-        for frame in capture_while_playing(pulse, mic, wav, len(signal) / RATE + 0.5):
+        for frame in capture_while_playing(pulse, mic, pcm16(signal), len(signal) / RATE + 0.5):
             step = detector.push(frame)
             if step.ended is not None:
                 ended.append(step.ended)

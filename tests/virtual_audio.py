@@ -37,6 +37,11 @@ class VirtualAudio:
         """Play a WAV into the virtual microphone in real time; returns when it has been played."""
         subprocess.run(["paplay", "--device=cable", str(wav)], env=self.env, check=True, timeout=120)
 
+    def play_pcm_into_microphone(self, pcm: bytes, rate: int = 16_000) -> None:
+        """Play raw mono s16le audio into the virtual microphone in real time; returns when played."""
+        subprocess.run(["paplay", "--device=cable", "--raw", f"--rate={rate}", "--channels=1", "--format=s16le"],
+                       input=pcm, env=self.env, check=True, timeout=120)
+
     @contextmanager
     def record_speaker(self, raw_out: Path) -> Iterator[None]:
         """Record what is played on the speaker as 16 kHz mono s16le into ``raw_out``."""
