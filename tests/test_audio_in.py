@@ -459,7 +459,7 @@ def test_the_microphone_hears_what_is_played_into_it(pulse: VirtualAudio, questi
 
 @pytest.mark.audio
 def test_a_halting_question_from_the_microphone_is_one_utterance(
-        pulse: VirtualAudio, sounds: Path, halting_question: tuple[np.ndarray, float, float]) -> None:
+        pulse: VirtualAudio, halting_question: tuple[np.ndarray, float, float]) -> None:
     signal, _, _ = halting_question
     detector = UtteranceDetector.from_settings(Settings())
     ended = []
