@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -69,6 +70,9 @@ def _synthesize(driver: Any, request: dict[str, Any], state: dict[str, Any]) -> 
 
 
 def main() -> int:
+    # Ctrl-C in the terminal reaches the whole process group; the parent ends this worker by closing
+    # its input (or killing it), so an interrupt here would only print a stray traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     replies = _private_reply_channel()
     import pyttsx3  # imported after the redirection: nothing it prints may reach the reply channel
 
