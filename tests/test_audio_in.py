@@ -378,6 +378,16 @@ def test_a_knock_is_not_a_question() -> None:
     assert all(reason is EndReason.TOO_SHORT for _, _, reason in found)
 
 
+def test_an_empty_frame_changes_nothing() -> None:
+    detector = UtteranceDetector()
+    run_detector(pcm16(white_noise(RATE, -40.0)), detector)
+    floor = detector.noise_floor
+    for _ in range(100):
+        step = detector.push(b"")
+        assert (step.phase, step.audio, step.started, step.ended) == (Phase.WAITING, b"", False, None)
+    assert detector.noise_floor == floor
+
+
 def test_frame_level() -> None:
     assert frame_level(b"") == -100.0
     assert frame_level(bytes(FRAME)) == -100.0

@@ -154,6 +154,9 @@ class UtteranceDetector:
 
     def push(self, frame: bytes) -> Step:
         """Feed the next frame of audio; returns what it did."""
+        if len(frame) < 2:  # no whole sample: nothing heard, and nothing to pull the noise floor down
+            return Step(self._phase, trailing_silence=self.trailing_silence, duration=self._duration,
+                        noise_floor=self.noise_floor)
         seconds = len(frame) / _BYTES_PER_SECOND
         level = frame_level(frame)
         floor = self.noise_floor
