@@ -49,7 +49,7 @@ class VirtualAudio:
             ["parecord", "--device=speaker.monitor", "--raw", "--rate=16000", "--channels=1",
              "--format=s16le", "--latency-msec=20", str(raw_out)], env=self.env)
         try:
-            time.sleep(0.3)
+            _wait_for_growth(raw_out)
             yield
         finally:
             recorder.terminate()
@@ -96,3 +96,13 @@ def _wait_until_ready(audio: VirtualAudio) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def _wait_for_growth(path: Path, timeout: float = 10.0) -> None:
+    """parecord takes about two seconds before it writes anything; what plays before that is lost."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.stat().st_size > 0:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"parecord wrote nothing to {path} within {timeout:g} s")
