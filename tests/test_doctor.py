@@ -140,8 +140,14 @@ def test_unreadable_settings_file_is_reported(tmp_path: Path) -> None:
     assert "line 1" in finding.detail
 
 
-def test_good_or_missing_settings_are_ok(tmp_path: Path) -> None:
-    assert check_settings(tmp_path / "none.toml")[0].status is Status.OK
+def test_good_or_missing_settings_are_ok(tmp_path: Path, private_folders: Path) -> None:
+    [default_place] = check_settings(None)
+    assert default_place.status is Status.OK
+    assert default_place.detail == (f"no {private_folders / 'xdg_config_home/voice-assist/config.toml'}, "
+                                    "so the defaults are used")
+    [given] = check_settings(tmp_path / "none.toml")
+    assert given.status is Status.PROBLEM
+    assert given.detail == f"the settings file {tmp_path / 'none.toml'} does not exist"
     (tmp_path / "config.toml").write_text("rate = 140\n")
     assert check_settings(tmp_path / "config.toml") == [
         Finding("settings", Status.OK, f"{tmp_path / 'config.toml'} is fine")]
@@ -225,7 +231,7 @@ def test_doctor_with_working_microphone_and_speaker(pulse: VirtualAudio, tmp_pat
     recording = tmp_path / "speaker.raw"
     with (sound_into_microphone(pulse, write_tone(tmp_path / "voice.wav", 60, amplitude=0.3)),
           pulse.record_speaker(recording)):
-        code = run_doctor(Settings(), tmp_path / "no-config.toml", show=lines.append)
+        code = run_doctor(Settings(), show=lines.append)
     report = "\n".join(lines)
     assert code == 0, report
     assert "PROBLEM" not in report

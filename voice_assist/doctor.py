@@ -75,7 +75,12 @@ class Finding:
 # --- Settings and content --------------------------------------------------------------------------------
 
 def check_settings(config_file: Path | None) -> list[Finding]:
-    """Values in config.toml (and the voice settings file) that cannot be used, with file:line."""
+    """Values in config.toml (and the voice settings file) that cannot be used, with file:line.
+
+    ``config_file`` is the one given with --config (None: the default place, where it is optional)."""
+    if config_file is not None and not config_file.is_file():
+        return [Finding("settings", Status.PROBLEM, f"the settings file {config_file} does not exist",
+                        "Check the path given with --config.", "The settings file given does not exist.")]
     config_file = config_file or config_dir() / "config.toml"
     _, problems = read_settings(config_file)
     findings = [Finding("settings", Status.PROBLEM, str(problem),
