@@ -305,11 +305,11 @@ _POLITENESS = frozenset({"can", "could", "would", "will", "you", "youre", "a", "
 """Words that wrap a command without changing it ("could you speak a bit slower")."""
 
 def _wraps_command(said: list[str], phrase: list[str]) -> bool:
-    """The utterance is the command phrase plus only small words ("what topics do you know about"), and no
-    main word of the phrase is missing: "the" or "up" alone is not "turn up the volume"."""
-    extra, missing = set(said) - set(phrase), set(phrase) - set(said)
+    """The utterance is the whole command phrase plus only small words ("what topics do you know about"):
+    "the" or "up" alone is not "turn up the volume", nor "time" alone "one more time"."""
+    extra = set(said) - set(phrase)
     return (any(word not in STOPWORDS for word in phrase) and all(word in STOPWORDS for word in extra)
-            and all(word in STOPWORDS for word in missing))
+            and set(phrase) <= set(said))
 
 
 def _without_politeness(text: str) -> str:
