@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -208,13 +209,16 @@ def test_cli_service_install_status_uninstall(config_home: Path) -> None:
     assert "kept as" in removed.stdout
 
 
-def test_cli_passes_an_explicit_config_file_to_the_service(config_home: Path, tmp_path: Path) -> None:
+def test_cli_passes_the_global_options_given_to_the_service(config_home: Path, tmp_path: Path) -> None:
     settings = tmp_path / "settings.toml"
     settings.write_text("rate = 140\n")
     env = {**os.environ, "XDG_CONFIG_HOME": str(config_home)}
-    assert run_cli("--config", str(settings), "service", "install", env=env).returncode == 0
+    result = run_cli("--config", str(settings), "--input-device", "USB Mic", "--content", str(tmp_path),
+                     "service", "install", env=env)
+    assert result.returncode == 0, result.stderr
     unit = parse_unit((config_home / "systemd/user/voice-assist.service").read_text())
-    assert unit["Service"]["ExecStart"] == f"{VOICE_ASSIST} --config {settings}"
+    assert shlex.split(unit["Service"]["ExecStart"]) == [
+        str(VOICE_ASSIST), "--config", str(settings), "--input-device", "USB Mic", "--content", str(tmp_path)]
 
 
 # --- With a user systemd (stand-in systemctl) ------------------------------------------------------------

@@ -276,12 +276,20 @@ def _service(args: argparse.Namespace, settings: Settings) -> int:
     from voice_assist import service
 
     if args.service_command == "install":
-        config = ["--config", str(args.config.absolute())] if args.config else []
-        lines = service.install(force=args.force, arguments=config)
+        lines = service.install(force=args.force, arguments=_service_arguments(args))
     else:
         lines = service.uninstall() if args.service_command == "uninstall" else service.status()
     print("\n".join(lines))
     return 0
+
+
+def _service_arguments(args: argparse.Namespace) -> list[str]:
+    """The global options given, so that the service runs as this command line would (paths made absolute)."""
+    given = [("--config", args.config), ("--engine", args.engine), ("--model", args.model),
+             ("--input-device", args.input_device), ("--output-device", args.output_device),
+             *(("--content", folder) for folder in args.content_dirs_extra or ())]
+    return [part for flag, value in given if value is not None
+            for part in (flag, str(value.absolute()) if isinstance(value, Path) else value)]
 
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
