@@ -21,6 +21,7 @@ from voice_assist.doctor import (
     Finding,
     Levels,
     Status,
+    _guarded,
     check_content,
     check_engines,
     check_microphone,
@@ -116,6 +117,14 @@ def test_spoken_summary() -> None:
                                                   "The details are on the screen.")
     assert spoken_summary([broken, broken]).startswith("There are 2 problems to fix. The microphone sends no "
                                                        "sound. The details")
+
+
+def test_a_check_that_crashes_becomes_a_problem_and_the_others_still_run() -> None:
+    """A fault nobody foresaw cannot be produced on purpose, so a check that divides by zero stands in."""
+    [finding] = _guarded("speaker", lambda: [Finding("speaker", Status.OK, str(1 / 0))])
+    assert finding.status is Status.PROBLEM
+    assert "ZeroDivisionError" in finding.detail
+    assert finding.fix
 
 
 # --- Settings, content, engines ---------------------------------------------------------------------------

@@ -38,6 +38,8 @@ CLIP_SAMPLE = 32_000
 """A sample this close to full scale (32,767) is taken as clipped."""
 CLIP_FRACTION = 0.001
 """More clipped samples than this share means the input is too loud and distorted."""
+MODEL_LOAD_TIMEOUT = 120.0
+"""Seconds allowed for the vosk model's test load (the small models take a few seconds on 2 cores)."""
 TONE_SECONDS = 0.3
 SPEECH_TIMEOUT = 90.0
 """Seconds to wait for the spoken prompt or summary before giving up on it."""
@@ -192,7 +194,7 @@ def _check_model(requested: str, path: Path | None, problem: str | None) -> Find
                        "No vosk speech model is installed." if status is Status.PROBLEM else "")
     if problem is None:
         try:
-            check_loads(path)
+            check_loads(path, timeout=MODEL_LOAD_TIMEOUT)
         except VoiceAssistError as error:
             problem = str(error)
     if problem is not None:
@@ -325,7 +327,7 @@ def check_microphone(settings: Settings, seconds: float = LISTEN_SECONDS) -> Fin
             frames = [microphone.read() for _ in range(round(seconds * SAMPLE_RATE * 2 / microphone.frame_bytes))]
             name = microphone.name
     except VoiceAssistError as error:
-        return Finding("microphone", Status.PROBLEM, f"cannot be opened: {error}",
+        return Finding("microphone", Status.PROBLEM, f"cannot be used: {error}",
                        _audio_fix("microphone", "input_device"), "I cannot open the microphone.")
     return judge_levels(measure(frames), name)
 
@@ -358,16 +360,18 @@ def run_doctor(settings: Settings, config_file: Path | None = None, *, speak: bo
     Returns the exit code: 1 when something must be fixed, else 0."""
     findings: list[Finding] = []
 
-    def report(new: Sequence[Finding]) -> None:
+    def report(item: str, check: Callable[[], Sequence[Finding]]) -> None:
+        new = _guarded(item, check)
         findings.extend(new)
         for finding in new:
             for line in finding.lines():
                 show(line)
 
-    report(check_settings(config_file))
-    report(check_content(settings))
-    report(check_engines(settings))
-    report([check_voices(), check_speaker(settings, audible=speak)])
+    report("settings", lambda: check_settings(config_file))
+    report("content", lambda: check_content(settings))
+    report("speech recognition", lambda: check_engines(settings))
+    report("speech synthesis", lambda: [check_voices()])
+    report("speaker", lambda: [check_speaker(settings, audible=speak)])
     can_speak = speak and all(f.status is Status.OK for f in findings if f.item in ("speaker", "speech synthesis"))
     speaker = _open_speaker(settings) if can_speak else None
     try:
@@ -376,7 +380,7 @@ def run_doctor(settings: Settings, config_file: Path | None = None, *, speak: bo
         if speaker is not None:
             speaker.say(prompt)
             speaker.wait(SPEECH_TIMEOUT)  # so the microphone does not measure the prompt itself
-        report([check_microphone(settings, listen_seconds)])
+        report("microphone", lambda: [check_microphone(settings, listen_seconds)])
         summary = spoken_summary(findings)
         show(summary)
         if speaker is not None:
@@ -386,6 +390,16 @@ def run_doctor(settings: Settings, config_file: Path | None = None, *, speak: bo
         if speaker is not None:
             speaker.close()
     return 1 if any(finding.status is Status.PROBLEM for finding in findings) else 0
+
+
+def _guarded(item: str, check: Callable[[], Sequence[Finding]]) -> Sequence[Finding]:
+    """A check that fails in a way nobody foresaw becomes a finding, so the other checks still run."""
+    try:
+        return check()
+    except Exception as error:
+        log.exception("The %s check failed", item)
+        return [Finding(item, Status.PROBLEM, f"the check itself failed ({type(error).__name__}: {error})",
+                        "Run 'voice-assist -v doctor' and report the messages above.")]
 
 
 def _open_speaker(settings: Settings) -> Speaker | None:
