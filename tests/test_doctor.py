@@ -225,6 +225,15 @@ def test_a_silent_microphone_is_a_problem(pulse: VirtualAudio) -> None:
 
 
 @pytest.mark.audio
+def test_a_microphone_setting_that_matches_no_device_is_a_problem(pulse: VirtualAudio) -> None:
+    finding = check_microphone(Settings(input_device="no such microphone"), seconds=0.5)
+    assert finding.status is Status.PROBLEM
+    assert "no microphone matches 'no such microphone'" in finding.detail
+    assert "set input_device in the settings to one of:" in finding.fix
+    assert "pulse" in finding.fix
+
+
+@pytest.mark.audio
 def test_a_clipping_microphone_is_reported(pulse: VirtualAudio, tmp_path: Path) -> None:
     with sound_into_microphone(pulse, write_tone(tmp_path / "loud.wav", 10, amplitude=1.0)):
         finding = check_microphone(Settings(), seconds=1.0)
@@ -248,7 +257,8 @@ def test_doctor_with_working_microphone_and_speaker(pulse: VirtualAudio, tmp_pat
     assert microphone.startswith("OK ") and "hears sound" in microphone
     assert next(line for line in lines if " speaker: " in line).startswith("OK ")
     assert lines[-1].startswith("Everything needed is working.")
-    assert loud_seconds(recording) > 2.0  # the tone, "please say something" and the summary were heard
+    # The tone (0.3 s) and the prompt (3.4 s) alone are under 4 s; the summary adds 1.7 s or more.
+    assert loud_seconds(recording) > 4.5
 
 
 @pytest.mark.audio
