@@ -30,7 +30,7 @@ from voice_assist.recognize.pronounce import SPELLED_ABBREVIATIONS, espeak_pronu
 
 log = logging.getLogger(__name__)
 
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 """Bump when the way files are built changes, so old caches are not reused."""
 
 BACKGROUND_WORDS = 3000
@@ -73,7 +73,7 @@ def words_of(phrase: str) -> list[str]:
 def build_domain_model(domain: Domain, cache_dir: Path, *, background_words: int = BACKGROUND_WORDS,
                        background_weight: float = BACKGROUND_WEIGHT) -> DomainModel:
     """The model for this domain: reused from the cache when the phrases are unchanged, else built."""
-    sentences = sorted({" ".join(words_of(phrase)) for phrase in domain.phrases} - {""})
+    sentences = sorted({" ".join(_join_spelled(words_of(phrase))) for phrase in domain.phrases} - {""})
     settings = {"version": BUILD_VERSION, "background": background_words, "weight": background_weight,
                 "discount": DISCOUNT}
     key = hashlib.sha256(json.dumps([settings, sentences]).encode()).hexdigest()[:16]
@@ -192,6 +192,19 @@ def _load_summary(folder: Path) -> DomainModel:
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     return DomainModel(folder / "domain.lm", folder / "domain.dict", summary["words"], summary["domain_words"],
                        tuple(summary["guessed_words"]))
+
+
+def _join_spelled(words: list[str]) -> list[str]:
+    """``a l s`` -> ``als``: the abbreviation has a spelled-out pronunciation, and single letters as words
+    would compete with every short word."""
+    joined: list[str] = []
+    for word in words:
+        if joined and len(word) == 1 and any(abbreviation.startswith(joined[-1] + word)
+                                            for abbreviation in SPELLED_ABBREVIATIONS):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
 
 
 def _number_words(digits: str) -> list[str]:

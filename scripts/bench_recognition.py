@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Benchmark the recognizers on synthesized questions: prints numbers, asserts nothing.
+
+For each engine set-up: word error rate (best guess, and best of the alternatives), content-word hits,
+real-time factor, latency from the end of the audio to the transcript, start-up time, peak memory (each
+set-up runs in its own process), and, with the matcher, the share of questions answered from the right
+section (best guess only vs all alternatives) and of off-topic questions refused.
+
+    .venv/bin/python scripts/bench_recognition.py                      # pocketsphinx set-ups
+    .venv/bin/python scripts/bench_recognition.py --vosk-model models/vosk-model-small-en-us-0.15
+    .venv/bin/python scripts/bench_recognition.py --engines sphinx-mixed --quick
+
+Adding an engine: a function in ENGINES returning a Recognizer (see ``_vosk``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.spoken import SLOW, synthesize  # noqa: E402
+from voice_assist.recognize import Domain, Recognizer  # noqa: E402
+from voice_assist.recognize.domain_lm import words_of  # noqa: E402
+
+CHUNK_BYTES = 3200
+"""100 ms of audio per accept(), as a microphone delivers it."""
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    """What is said (a paraphrase, not a copy of the content's phrases where possible)."""
+    section: str | None
+    """The section that should answer; None for off-topic questions that must not be answered."""
+
+
+CASES = (
+    Case("what exactly is a l s", "overview"),
+    Case("is this disease fatal", "overview"),
+    Case("how long do people live with als", "overview"),
+    Case("what is lou gehrig's disease", "overview"),
+    Case("why do people get als", "causes"),
+    Case("is als passed on in the genes", "causes"),
+    Case("does it run in families", "risk-factors"),
+    Case("are veterans more at risk", "risk-factors"),
+    Case("what are the first signs of als", "symptoms/early"),
+    Case("how quickly does als get worse", "symptoms/progression"),
+    Case("i have trouble swallowing", "symptoms/progression"),
+    Case("how do doctors diagnose als", "diagnosis"),
+    Case("do i need an mri scan", "diagnosis/tests"),
+    Case("what is an electromyogram", "diagnosis/nerves"),
+    Case("is there a cure for als", "treatment"),
+    Case("what is riluzole", "treatment/drugs"),
+    Case("does edaravone work", "treatment/drugs"),
+    Case("can i take nsaids for the pain", "treatment/medications"),
+    Case("what helps with the drooling", "treatment/medications"),
+    Case("will physical therapy help my spasticity", "treatment/physical-therapy"),
+    Case("will i need a breathing machine", "treatment/breathing"),
+    Case("when do i need a feeding tube", "treatment/nutrition"),
+    Case("how will i talk when i lose my voice", "treatment/speech"),
+    Case("is there a support group", "treatment/support"),
+    Case("can als be prevented", "prevention"),
+    Case("what is the weather tomorrow", None),
+    Case("how do i cook rice", None),
+    Case("who won the football game", None),
+    Case("book a taxi to the station", None),
+)
+
+COMMANDS = ("stop", "repeat", "slower", "louder", "tell me more", "yes", "no", "what can i ask")
+
+CONDITIONS: tuple[tuple[str, dict], ...] = (
+    ("en-us", {"voice": "en-us"}),
+    ("woman", {"voice": "en-us+f3"}),
+    ("british", {"voice": "en-gb+m3", "speed": 140}),
+    ("slow+pauses", {"voice": "en-us", "speed": SLOW, "word_gap_ms": 250}),
+    ("babble 15dB", {"voice": "en-us+f2", "noise": "babble", "noise_snr_db": 15}),
+    ("white 10dB", {"voice": "en", "noise": "white", "noise_snr_db": 10}),
+)
+
+
+def _sphinx(**options: object) -> Callable[[Domain, Path], Recognizer]:
+    def build(domain: Domain, cache_dir: Path) -> Recognizer:
+        from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
+
+        return PocketsphinxRecognizer(domain, cache_dir=cache_dir, **options)  # type: ignore[arg-type]
+    return build
+
+
+def _vosk(domain: Domain, cache_dir: Path, model_dir: Path, bias: bool = True) -> Recognizer:
+    from voice_assist.recognize.vosk_engine import VoskRecognizer
+
+    return VoskRecognizer(model_dir, domain if bias else None, max_alternatives=5)
+
+
+ENGINES: dict[str, Callable[..., Recognizer]] = {
+    "sphinx-general": _sphinx(bias=False),
+    "sphinx-domain-only": _sphinx(background_words=0),
+    "sphinx-mixed": _sphinx(),
+    "sphinx-mixed-1000": _sphinx(background_words=1000),
+    "sphinx-mixed-w05": _sphinx(background_weight=0.05),
+    "sphinx-mixed-lw6.5": _sphinx(decoder_options={"lw": 6.5, "fwdflatlw": 8.5, "bestpathlw": 9.5}),
+    "sphinx-mixed-lw9": _sphinx(decoder_options={"lw": 9.0, "fwdflatlw": 11.0, "bestpathlw": 12.0}),
+    "vosk-general": lambda domain, cache, model: _vosk(domain, cache, model, bias=False),
+    "vosk-biased": _vosk,
+}
+DEFAULT_ENGINES = ("sphinx-general", "sphinx-domain-only", "sphinx-mixed")
+
+
+def domain_and_matcher() -> tuple[Domain, object | None]:
+    """The real content's phrases and matcher when the content modules exist, else a handful of phrases."""
+    try:
+        from voice_assist.config import BUNDLED_CONTENT
+        from voice_assist.content import load_library
+        from voice_assist.match import Matcher
+    except ImportError:
+        return Domain(tuple(case.text for case in CASES if case.section) + COMMANDS), None
+    library = load_library([BUNDLED_CONTENT])
+    try:
+        from voice_assist.match import domain_phrases
+        phrases = tuple(domain_phrases(library))
+    except ImportError:
+        from voice_assist.commands import COMMAND_PHRASES
+        phrases = tuple(phrase for section in library.sections for phrase in (section.title, *section.asks))
+        phrases += tuple(COMMAND_PHRASES)
+    return Domain(tuple(phrase.lower() for phrase in phrases)), Matcher(library)
+
+
+# ---- worker: one engine set-up in its own process, so its peak memory is its own ----
+
+def run_worker(engine: str, vosk_model: Path | None, quick: bool) -> dict:
+    domain, _ = domain_and_matcher()
+    cases = _cases(quick)
+    audio = [synthesize(text, **options) for text, _, options in cases]  # before timing and memory
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with tempfile.TemporaryDirectory() as cache:
+        extra = (vosk_model,) if engine.startswith("vosk") else ()
+        started = time.perf_counter()
+        ENGINES[engine](domain, Path(cache), *extra)
+        cold = time.perf_counter() - started
+        started = time.perf_counter()
+        recognizer = ENGINES[engine](domain, Path(cache), *extra)
+        warm = time.perf_counter() - started
+        results = [_decode(recognizer, pcm) for pcm in audio]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"description": recognizer.description, "cold_start_s": cold, "warm_start_s": warm,
+            "peak_rss_mb": peak / 1024, "rss_before_engine_mb": before / 1024, "results": results}
+
+
+def _decode(recognizer: Recognizer, pcm: bytes) -> dict:
+    started = time.perf_counter()
+    for offset in range(0, len(pcm), CHUNK_BYTES):
+        recognizer.accept(pcm[offset:offset + CHUNK_BYTES])
+    fed = time.perf_counter()
+    transcript = recognizer.finish()
+    done = time.perf_counter()
+    return {"alternatives": list(transcript.alternatives), "compute_s": done - started,
+            "latency_s": done - fed, "audio_s": len(pcm) / 32000}
+
+
+def _cases(quick: bool) -> list[tuple[str, str | None, dict]]:
+    conditions = CONDITIONS[:2] if quick else CONDITIONS
+    rows = [(case.text, case.section, options) for _, options in conditions for case in CASES]
+    rows += [(command, f"command:{command}", {"voice": "en-us+f3"}) for command in COMMANDS]
+    return rows
+
+
+# ---- parent: run the workers and print the numbers ----
+
+def word_errors(reference: str, heard: str) -> tuple[int, int]:
+    """(edit distance in words, words in the reference)."""
+    ref, hyp = words_of(reference), words_of(heard)
+    row = list(range(len(hyp) + 1))
+    for i, ref_word in enumerate(ref, 1):
+        previous, row[0] = row[0], i
+        for j, hyp_word in enumerate(hyp, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ref_word != hyp_word))
+    return row[-1], len(ref)
+
+
+def report(engine: str, data: dict, cases: list, matcher: object | None) -> None:
+    results = data["results"]
+    questions = [(case, result) for case, result in zip(cases, results, strict=True)
+                 if not str(case[1]).startswith("command:")]
+    top1 = [word_errors(case[0], (r["alternatives"] or [""])[0]) for case, r in questions]
+    oracle = [min((word_errors(case[0], alt) for alt in r["alternatives"] or [""]), key=lambda e: e[0])
+              for case, r in questions]
+    audio = sum(r["audio_s"] for r in results)
+    latencies = sorted(r["latency_s"] for r in results)
+    print(f"\n== {engine}: {data['description']}")
+    print(f"  WER top-1 {_rate(top1):.1%}   WER best-of-n-best {_rate(oracle):.1%}   "
+          f"({len(questions)} questions, {len(results) - len(questions)} commands)")
+    print(f"  RTF {sum(r['compute_s'] for r in results) / audio:.3f}   latency after audio mean "
+          f"{statistics.mean(latencies) * 1000:.0f} ms, p90 {latencies[int(0.9 * len(latencies))] * 1000:.0f} ms")
+    print(f"  start-up cold {data['cold_start_s']:.2f} s, warm {data['warm_start_s']:.2f} s   peak RSS "
+          f"{data['peak_rss_mb']:.0f} MB (audio + python before the engine: {data['rss_before_engine_mb']:.0f} MB)")
+    commands = [(case, r) for case, r in zip(cases, results, strict=True) if str(case[1]).startswith("command:")]
+    heard_commands = sum((r["alternatives"] or [""])[0] == " ".join(words_of(case[0])) for case, r in commands)
+    print(f"  commands heard exactly {heard_commands}/{len(commands)}")
+    if matcher is not None:
+        _report_matching(questions, matcher)
+    _report_by_condition(questions)
+
+
+def _report_matching(questions: list, matcher: object) -> None:
+    on_topic = [(case, r) for case, r in questions if case[1]]
+    off_topic = [(case, r) for case, r in questions if not case[1]]
+    right_top1 = sum(_answered(matcher, r["alternatives"][:1]) == case[1] for case, r in on_topic)
+    answers = [(_answered(matcher, r["alternatives"]), case[1]) for case, r in on_topic]
+    right_nbest = sum(got == expected for got, expected in answers)
+    wrong = sum(got not in (None, expected) for got, expected in answers)
+    refused = sum(_answered(matcher, r["alternatives"]) is None for _, r in off_topic)
+    print(f"  right section: top-1 only {right_top1}/{len(on_topic)} ({right_top1 / len(on_topic):.0%}), "
+          f"with n-best {right_nbest}/{len(on_topic)} ({right_nbest / len(on_topic):.0%}), wrong section "
+          f"{wrong}/{len(on_topic)};  off-topic refused {refused}/{len(off_topic)}")
+
+
+def _answered(matcher: object, alternatives: list[str]) -> str | None:
+    if not alternatives:
+        return None
+    match = matcher.match(alternatives)  # type: ignore[attr-defined]
+    return match.section if str(match.kind) == "answer" else None
+
+
+def _report_by_condition(questions: list) -> None:
+    by_condition: dict[str, list] = {}
+    for case, r in questions:
+        name = next(name for name, options in CONDITIONS if options == case[2])
+        by_condition.setdefault(name, []).append(word_errors(case[0], (r["alternatives"] or [""])[0]))
+    print("  WER by condition: " + ", ".join(f"{name} {_rate(errors):.0%}" for name, errors in by_condition.items()))
+
+
+def _rate(errors: list[tuple[int, int]]) -> float:
+    return sum(e for e, _ in errors) / max(1, sum(n for _, n in errors))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engines", nargs="+", choices=list(ENGINES), help="default: the pocketsphinx set-ups "
+                        "(and vosk when --vosk-model is given)")
+    parser.add_argument("--vosk-model", type=Path, help="a vosk model folder, to include vosk")
+    parser.add_argument("--quick", action="store_true", help="two voices only")
+    parser.add_argument("--show", action="store_true", help="print every transcript")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        json.dump(run_worker(args.worker, args.vosk_model, args.quick), sys.stdout)
+        return
+    engines = args.engines or [*DEFAULT_ENGINES, *(("vosk-general", "vosk-biased") if args.vosk_model else ())]
+    _, matcher = domain_and_matcher()
+    cases = _cases(args.quick)
+    print(f"{len(cases)} utterances ({len(CASES)} questions x {len(CONDITIONS[:2] if args.quick else CONDITIONS)} "
+          f"voices/conditions + {len(COMMANDS)} commands); matcher: {'yes' if matcher else 'not available'}")
+    for engine in engines:
+        command = [sys.executable, __file__, "--worker", engine, *(["--quick"] if args.quick else [])]
+        if args.vosk_model:
+            command += ["--vosk-model", str(args.vosk_model)]
+        output = subprocess.run(command, capture_output=True, text=True, check=False)
+        if output.returncode:
+            print(f"\n== {engine}: failed\n{output.stderr[-2000:]}")
+            continue
+        data = json.loads(output.stdout)
+        report(engine, data, cases, matcher)
+        if args.show:
+            for case, r in zip(cases, data["results"], strict=True):
+                print(f"    {case[0]!r:45} -> {r['alternatives'][:3]}")
+
+
+if __name__ == "__main__":
+    main()

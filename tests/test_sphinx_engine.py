@@ -1,0 +1,186 @@
+"""The pocketsphinx recognizer, for real: espeak-ng speech in, transcripts out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pocketsphinx
+import pytest
+
+from tests.spoken import SLOW, silence, synthesize
+from voice_assist.recognize import Domain, Transcript
+from voice_assist.recognize.domain_lm import arpa_model, build_domain_model, words_of
+from voice_assist.recognize.pronounce import espeak_to_cmu
+from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
+
+PHRASES = (
+    "what is als", "what is a l s", "what causes als", "is als inherited", "how fast does als progress",
+    "what are the first signs", "trouble swallowing", "drooling", "slurred speech", "dysarthria",
+    "how is als diagnosed", "electromyogram", "nerve conduction test", "is there a cure", "treatment",
+    "riluzole", "edaravone", "what drugs are approved", "pain relief", "nsaids", "muscle cramps", "spasticity",
+    "physical therapy", "breathing problems", "will i need a breathing machine", "feeding tube",
+    "will i need a feeding tube", "speech therapy", "support group", "can als be prevented",
+    "stop", "repeat", "slower", "louder", "more", "tell me more", "yes", "no", "topics", "help",
+)
+DOMAIN = Domain(PHRASES)
+
+HEARD = [  # (what is said, how, words the transcript must contain)
+    ("what is riluzole", {}, {"riluzole"}),
+    ("what is riluzole", {"voice": "en-us+f3"}, {"riluzole"}),
+    ("will i need a feeding tube", {"voice": "en-gb+m3"}, {"feeding", "tube"}),
+    ("will i need a breathing machine", {"speed": SLOW, "word_gap_ms": 200}, {"breathing", "machine"}),
+    ("will i need a feeding tube", {"noise": "babble", "noise_snr_db": 15}, {"feeding", "tube"}),
+    ("what is riluzole", {"voice": "en-us+f2", "noise": "white", "noise_snr_db": 15}, {"riluzole"}),
+    ("stop", {"voice": "en-us+f3"}, {"stop"}),
+]
+
+
+def recognize(recognizer: PocketsphinxRecognizer, pcm: bytes) -> Transcript:
+    for offset in range(0, len(pcm), 3200):  # 100 ms at a time, as from a microphone
+        recognizer.accept(pcm[offset:offset + 3200])
+    return recognizer.finish()
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("recognizer-cache")
+
+
+@pytest.fixture(scope="module")
+def recognizer(cache_dir: Path) -> PocketsphinxRecognizer:
+    return PocketsphinxRecognizer(DOMAIN, cache_dir=cache_dir)
+
+
+@pytest.mark.parametrize(("text", "how", "key_words"), HEARD, ids=[f"{t}-{h}" for t, h, _ in HEARD])
+def test_question_is_heard_with_its_key_words(recognizer: PocketsphinxRecognizer, text: str, how: dict,
+                                              key_words: set[str]) -> None:
+    transcript = recognize(recognizer, synthesize(text, **how))
+
+    assert key_words <= set(transcript.text.split()), transcript
+
+
+def test_several_distinct_lower_case_alternatives_best_first(recognizer: PocketsphinxRecognizer) -> None:
+    transcript = recognize(recognizer, synthesize("how fast does als progress", voice="en-us+f3"))
+
+    assert len(transcript.alternatives) >= 2
+    assert len(set(transcript.alternatives)) == len(transcript.alternatives)
+    assert all(alternative == alternative.lower() for alternative in transcript.alternatives)
+    assert transcript.text == transcript.alternatives[0]
+    assert "progress" in transcript.text
+    assert len(transcript.alternatives) <= 5
+
+
+def test_alternatives_are_capped(cache_dir: Path) -> None:
+    two = PocketsphinxRecognizer(DOMAIN, cache_dir=cache_dir, max_alternatives=2)
+
+    transcript = recognize(two, synthesize("what are the first signs", voice="en-gb+m3"))
+
+    assert 1 <= len(transcript.alternatives) <= 2
+
+
+def test_silence_gives_an_empty_transcript(recognizer: PocketsphinxRecognizer) -> None:
+    transcript = recognize(recognizer, silence(2.0))
+
+    assert transcript == Transcript()
+    assert transcript.text == ""
+
+
+def test_finish_without_audio_gives_an_empty_transcript(recognizer: PocketsphinxRecognizer) -> None:
+    assert recognizer.finish() == Transcript()
+
+
+def test_each_utterance_starts_afresh(recognizer: PocketsphinxRecognizer) -> None:
+    first = recognize(recognizer, synthesize("what is riluzole"))
+    second = recognize(recognizer, synthesize("will i need a feeding tube"))
+
+    assert "riluzole" in first.text
+    assert "feeding" in second.text
+    assert "riluzole" not in " ".join(second.alternatives)
+
+
+def test_partial_guess_grows_during_the_utterance(recognizer: PocketsphinxRecognizer) -> None:
+    pcm = synthesize("will i need a feeding tube")
+    recognizer.accept(pcm[: len(pcm) // 2])
+    halfway = recognizer.partial()
+    recognizer.accept(pcm[len(pcm) // 2:])
+    at_end = recognizer.partial()
+    recognizer.finish()
+
+    assert at_end and "tube" in at_end.split()
+    assert len(halfway.split()) <= len(at_end.split())
+    assert recognizer.partial() == ""
+
+
+def test_biasing_hears_domain_words_at_least_as_well_as_the_general_model(cache_dir: Path,
+                                                                         recognizer: PocketsphinxRecognizer) -> None:
+    general = PocketsphinxRecognizer(DOMAIN, cache_dir=cache_dir, bias=False)
+    said = [("what is riluzole", {}), ("how fast does als progress", {"voice": "en-us+f3"}),
+            ("is there a support group", {"speed": SLOW}), ("can als be prevented", {"voice": "en-gb+m3"}),
+            ("i have trouble swallowing", {"noise": "white", "noise_snr_db": 15})]
+
+    def hits(engine: PocketsphinxRecognizer) -> int:
+        return sum(len(set(words_of(text)) & set(recognize(engine, synthesize(text, **how)).text.split()))
+                   for text, how in said)
+
+    biased, unbiased = hits(recognizer), hits(general)
+
+    assert biased >= unbiased
+    assert biased >= 0.7 * sum(len(set(words_of(text))) for text, _ in said)
+    assert "biased" in recognizer.description and "unbiased" in general.description
+
+
+def test_words_missing_from_the_dictionary_are_pronounced_and_heard(cache_dir: Path,
+                                                                   recognizer: PocketsphinxRecognizer) -> None:
+    model = build_domain_model(DOMAIN, cache_dir)
+    dictionary = model.dict_path.read_text(encoding="utf-8")
+
+    assert {"riluzole", "edaravone", "dysarthria", "spasticity", "electromyogram", "nsaids"} <= set(
+        model.guessed_words)
+    assert "\nals EY EH L EH S\n" in dictionary  # said letter by letter ...
+    assert "\nals(2) AE L Z\n" in dictionary  # ... or as a word
+    for text in ("what is edaravone", "dysarthria", "electromyogram"):
+        transcript = recognize(recognizer, synthesize(text, voice="en-us+f3"))
+        assert text.split()[-1] in transcript.text.split(), transcript
+
+
+@pytest.mark.parametrize("voice", ["en-us", "en-us+f3"])
+def test_spelled_letters_are_heard_as_the_abbreviation(recognizer: PocketsphinxRecognizer, voice: str) -> None:
+    transcript = recognize(recognizer, synthesize("what is ALS", voice=voice))  # espeak-ng spells it: "A L S"
+
+    assert "als" in transcript.text.split() or "a l s" in transcript.text
+
+
+def test_built_model_is_reused_until_the_phrases_change(tmp_path: Path) -> None:
+    first = build_domain_model(Domain(("what is riluzole", "stop")), tmp_path, background_words=100)
+    built_at = first.lm_path.stat().st_mtime_ns
+
+    again = build_domain_model(Domain(("stop", "what is riluzole")), tmp_path, background_words=100)
+    changed = build_domain_model(Domain(("what is riluzole", "stop", "edaravone")), tmp_path,
+                                 background_words=100)
+
+    assert again == first
+    assert again.lm_path.stat().st_mtime_ns == built_at
+    assert changed.lm_path.parent != first.lm_path.parent
+    assert "edaravone" in changed.dict_path.read_text(encoding="utf-8")
+    assert "edaravone" not in first.dict_path.read_text(encoding="utf-8")
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".building")]
+
+
+def test_language_model_prefers_domain_word_order(tmp_path: Path) -> None:
+    path = tmp_path / "test.lm"
+    path.write_text(arpa_model(["will i need a feeding tube", "what is riluzole"], {"the": 0.6, "tube": 0.4}, 0.2))
+    model = pocketsphinx.NGramModel(pocketsphinx.Config(), pocketsphinx.LogMath(), str(path))
+
+    # pocketsphinx's prob() takes the word first, then its history (most recent first)
+    assert model.prob(["tube", "feeding", "a"]) > model.prob(["the", "feeding", "a"])
+    assert model.prob(["riluzole", "is", "what"]) > model.prob(["riluzole", "a", "need"])
+
+
+def test_espeak_phonemes_become_cmu_phones() -> None:
+    assert espeak_to_cmu("r_'I_l_u:_z_,oU_l") == "R IH L UW Z OW L"
+    assert espeak_to_cmu("d_aI_s_'A@_T_r_i@") == "D AY S AA R TH R IY AH"
+
+
+def test_phrases_become_recognizer_words() -> None:
+    assert words_of("What's ALS? It lasts 24 hours—or 3-5 days.") == [
+        "what's", "als", "it", "lasts", "twenty", "four", "hours", "or", "three", "five", "days"]
