@@ -223,18 +223,22 @@ def test_cli_passes_the_global_options_given_to_the_service(config_home: Path, t
 
 # --- With a user systemd (stand-in systemctl) ------------------------------------------------------------
 
-@pytest.fixture
-def systemctl_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A ``systemctl`` and ``loginctl`` on PATH that log their arguments and succeed."""
-    bin_dir = tmp_path / "bin"
+def stand_in_systemd(folder: Path, monkeypatch: pytest.MonkeyPatch, state: str) -> Path:
+    """A ``systemctl`` and ``loginctl`` on PATH that log their arguments, succeed and print ``state``."""
+    bin_dir = folder / "bin"
     bin_dir.mkdir()
-    log = tmp_path / "calls.log"
-    for name, answer in (("systemctl", "inactive"), ("loginctl", "no")):
+    log = folder / "calls.log"
+    for name, answer in (("systemctl", state), ("loginctl", "no")):
         script = bin_dir / name
         script.write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\necho {answer}\n')
         script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     return log
+
+
+@pytest.fixture
+def systemctl_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return stand_in_systemd(tmp_path, monkeypatch, "inactive")
 
 
 def test_install_with_user_systemd_reloads_enables_and_starts(config_home: Path, systemctl_log: Path) -> None:
@@ -255,3 +259,14 @@ def test_uninstall_with_user_systemd_disables_and_stops(config_home: Path, syste
     calls = systemctl_log.read_text().splitlines()
     assert "systemctl --user disable --now voice-assist.service" in calls
     assert calls[-1] == "systemctl --user daemon-reload"
+
+
+def test_reinstalling_a_changed_unit_restarts_the_running_service(config_home: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    service.install(program=tmp_path / "old" / "voice-assist")
+    log = stand_in_systemd(tmp_path, monkeypatch, "active")
+    service.install()
+    assert "systemctl --user restart voice-assist.service" in log.read_text().splitlines()
+    log.unlink()
+    service.install()  # unchanged: a running service is left alone
+    assert "systemctl --user restart voice-assist.service" not in log.read_text().splitlines()
