@@ -20,8 +20,9 @@ from voice_assist.dialogue import Dialogue, Reply
 from voice_assist.errors import AudioDeviceError
 from voice_assist.match import Match, MatchKind
 from voice_assist.recognize import Recognizer, Transcript
+from voice_assist.recordings import Recorder, recorder_for
 from voice_assist.speak import SpeechOutput
-from voice_assist.vad import EndReason, Phase, UtteranceDetector
+from voice_assist.vad import EndReason, Phase, Step, UtteranceDetector
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,13 @@ class Conversation:
     and speaks the replies."""
 
     def __init__(self, dialogue: Dialogue, recognizer: Recognizer, speaker: SpeechOutput, settings: Settings,
-                 view: View, *, save_settings: Callable[[Settings], None] = save_voice) -> None:
+                 view: View, *, save_settings: Callable[[Settings], None] = save_voice,
+                 recorder: Recorder | None = None) -> None:
+        """``recorder`` defaults to one into data_dir()/recordings when ``record_audio`` is on, else none."""
         self.dialogue = dialogue
+        self._recorder = recorder if recorder is not None else recorder_for(settings)
+        self._recorded = bytearray()
+        """Audio of the current utterance, kept only when recording is on."""
         self.recognizer = recognizer
         self.speaker = speaker
         self.settings = settings
@@ -114,6 +120,17 @@ class Conversation:
             self._check_early_end(step.trailing_silence)
         elif step.phase is Phase.WAITING and self.status.state is State.SPEAKING and not self.speaker.speaking:
             self.update(state=State.LISTENING)
+        if self._recorder is not None:
+            self._record(step)
+
+    def _record(self, step: Step) -> None:
+        """Keep what was heard; save it once the utterance is over, however it ended (silence, the length cap,
+        a quick end or a barge-in, which reset the detector). Coughs and knocks (too short) are not kept."""
+        self._recorded += step.audio
+        if self.detector.phase is Phase.WAITING and self._recorded:
+            if step.ended is not EndReason.TOO_SHORT and self._recorder is not None:
+                self._recorder.save(bytes(self._recorded))
+            self._recorded.clear()
 
     def answer_typed(self, text: str) -> None:
         match = self.dialogue.matcher.match([text])
