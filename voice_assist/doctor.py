@@ -236,7 +236,7 @@ def check_speaker(settings: Settings, audible: bool = True) -> Finding:
         player.finish()
         played = player.wait_finished(TONE_SECONDS + 5.0)
     except (VoiceAssistError, sd.PortAudioError) as error:
-        return Finding("speaker", Status.PROBLEM, f"{name} cannot be opened ({_sentence(error)})",
+        return Finding("speaker", Status.PROBLEM, f"{name} cannot be used: {error}",
                        _audio_fix("speaker", "output_device"), "The speaker cannot be opened.")
     finally:
         player.close()
@@ -330,10 +330,6 @@ def check_microphone(settings: Settings, seconds: float = LISTEN_SECONDS) -> Fin
         return Finding("microphone", Status.PROBLEM, f"cannot be used: {error}",
                        _audio_fix("microphone", "input_device"), "I cannot open the microphone.")
     return judge_levels(measure(frames), name)
-
-
-def _sentence(error: BaseException) -> str:
-    return str(error).rstrip(". ")
 
 
 # --- The whole check-up ----------------------------------------------------------------------------------
