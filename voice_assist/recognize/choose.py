@@ -64,7 +64,11 @@ def vosk_importable() -> bool:
 def open_recognizer(settings: Settings, domain: Domain, cache_dir: Path) -> Recognizer:
     """Build the chosen recognizer; a vosk model that fails to load falls back to pocketsphinx."""
     lookup = locate_model(settings.model)
-    choice = choose_engine(settings.engine, vosk_importable(), lookup.path, lookup.problem)
+    # vosk is imported only when it could be used: importing it imports urllib3, which opens a socket to
+    # probe for IPv6, and takes time at every start.
+    could_use_vosk = settings.engine != "pocketsphinx" and lookup.path is not None and lookup.problem is None
+    choice = choose_engine(settings.engine, vosk_importable() if could_use_vosk else True, lookup.path,
+                           lookup.problem)
     if choice.engine == "vosk" and choice.model is not None:
         try:
             return _with_reason(_open_vosk(choice.model, domain, settings), choice.reason)
