@@ -30,11 +30,33 @@ QUICK_END_SCORE = 80.0
 """A pause of ``quick_end_silence`` ends the question early only when what was heard so far already
 matches this well: a half-said question waits for the full ``end_silence``."""
 
+QUICK_END_COMMAND_SCORE = 100.0
+"""Only a command heard exactly (alone or wrapped in small words) ends an utterance early: the first
+words of a question are often close to one ("what to" is near "what topics") when the user pauses."""
+
+UNFINISHED_ENDINGS = frozenset(
+    "what how why who where when which whose is are was can could will would should does do did has have "
+    "the a an to of and or but my your his her their about for with in on at from if that this".split())
+"""A pause after one of these words is a pause in the middle of a question ("what ... is riluzole",
+"will I need a ... feeding tube"), even when what was heard so far looks like a command ("what" is a
+way to say "repeat") or a question: wait for the rest."""
+
 BARGE_IN_WORDS = 3
 """While speaking, the last few words heard are checked for a command: the rest may be our own echo."""
 
+BARGE_IN_SILENCE = 0.15
+"""While speaking, a command is taken once the user pauses after it, not in mid-sentence: the first
+word of a question, such as "what" (a way to say "repeat"), must not interrupt the answer."""
+
 RECHECK_SECONDS = 0.3
-"""How often a pause or speech-over-speech is re-examined (partial results cost a little CPU)."""
+"""How often a pause over our own speech is re-examined for a command (partial results cost a little
+CPU); the first check comes at ``BARGE_IN_SILENCE``."""
+
+QUICK_END_MAX_SECONDS = 8.0
+"""Longest utterance that is tried for a quick end. Trying means finishing the recognizer (its final
+pass hears far better than its partial result: "will i eat of the to" became "will i need a feeding
+tube") and, when the question does not make sense yet, decoding the audio so far again; for longer,
+halting questions that costs too much CPU per pause, so they wait for ``end_silence``."""
 
 RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0)
 """Back-off between attempts to reopen a microphone that went away; the last value repeats."""
@@ -92,6 +114,10 @@ class Conversation:
                              volume=settings.volume)
         self._next_check = 0.0
         self._spoke_over = False
+        self._utterance = bytearray()
+        """Audio of the current utterance, to decode again after a quick-end try that did not end it."""
+        self._tried_pause = False
+        """The current pause has been tried for a quick end already."""
 
     def say(self, text: str, *, interrupt: bool = False) -> None:
         if interrupt:
@@ -106,8 +132,14 @@ class Conversation:
     def hear(self, frame: bytes) -> None:
         """One frame of microphone audio (16 kHz mono s16le)."""
         step = self.detector.push(frame)
+        if step.started:
+            self._utterance.clear()
         if step.audio:
             self.recognizer.accept(step.audio)
+            self._utterance += step.audio
+        if step.phase is Phase.SPEECH:
+            self._tried_pause = False
+            self._next_check = 0.0
         if step.started:
             self._spoke_over = self.speaker.speaking
             self._next_check = 0.0
@@ -115,9 +147,14 @@ class Conversation:
                 self.update(state=State.HEARING, heard="")
         if step.ended is not None:
             self._finish(step.ended)
-        elif step.phase is not Phase.WAITING and step.duration >= self._next_check:
+        elif step.phase is Phase.PAUSE and not self._tried_pause and not self._over_speech() \
+                and step.trailing_silence >= self.settings.quick_end_silence:
+            self._tried_pause = True
+            self._try_quick_end(step.duration)
+        elif step.phase is Phase.PAUSE and self._over_speech() and step.trailing_silence >= BARGE_IN_SILENCE \
+                and step.duration >= self._next_check:
             self._next_check = step.duration + RECHECK_SECONDS
-            self._check_early_end(step.trailing_silence)
+            self._check_barge_in()
         elif step.phase is Phase.WAITING and self.status.state is State.SPEAKING and not self.speaker.speaking:
             self.update(state=State.LISTENING)
         if self._recorder is not None:
@@ -136,23 +173,28 @@ class Conversation:
         match = self.dialogue.matcher.match([text])
         self._apply(self.dialogue.reply_to(match), text)
 
-    def _check_early_end(self, trailing_silence: float) -> None:
-        """End the question before ``end_silence`` when it already makes sense, or barge in on a command."""
+    def _over_speech(self) -> bool:
+        return self.speaker.speaking or self._spoke_over
+
+    def _check_barge_in(self) -> None:
+        """While speaking, act on a command at the end of what is heard (the rest may be our own echo)."""
         partial = self.recognizer.partial()
-        if not partial:
+        command = self._command_at_end(partial) if partial else None
+        if command is not None:
+            self._act_on_speech_over(command)
+
+    def _try_quick_end(self, duration: float) -> None:
+        """At a pause of ``quick_end_silence``: answer now if the question already makes sense, else
+        go on listening as if nothing happened (the full ``end_silence`` still ends it)."""
+        if duration > QUICK_END_MAX_SECONDS or not self.recognizer.partial():
             return
-        if self.speaker.speaking or self._spoke_over:
-            command = self._command_at_end(partial)
-            if command is not None:
-                self._act_on_speech_over(command)
-            return
-        if trailing_silence >= self.settings.quick_end_silence:
-            match = self.dialogue.matcher.match([partial])
-            confident = match.kind is MatchKind.COMMAND or (
-                match.kind is MatchKind.ANSWER and match.score >= QUICK_END_SCORE)
-            if confident:
-                self.detector.reset()
-                self._finish(EndReason.SILENCE)
+        transcript = self.recognizer.finish()
+        match = self.dialogue.matcher.match(list(transcript.alternatives))
+        if _makes_sense(match) and _sounds_finished(match.heard or transcript.text):
+            self.detector.reset()
+            self._finish(EndReason.SILENCE, transcript, match)
+        else:
+            self.recognizer.accept(bytes(self._utterance))
 
     def _command_at_end(self, partial: str) -> Match | None:
         words = partial.split()[-BARGE_IN_WORDS:]
@@ -169,20 +211,24 @@ class Conversation:
         log.info("Heard %r over speech: command %s", command.heard, command.command)
         self._apply(self.dialogue.reply_to(command), command.heard)
 
-    def _finish(self, reason: EndReason) -> None:
+    def _finish(self, reason: EndReason, transcript: Transcript | None = None, match: Match | None = None) -> None:
+        """End the utterance (``transcript`` and ``match`` when the recognizer was finished already)."""
         self.update(state=State.THINKING)
-        transcript: Transcript = self.recognizer.finish()
+        if transcript is None:
+            transcript = self.recognizer.finish()
+        self._utterance.clear()
         spoke_over, self._spoke_over = self._spoke_over, False
         if reason is EndReason.TOO_SHORT:
             self.update(state=State.SPEAKING if self.speaker.speaking else State.LISTENING)
             return
-        match = self.dialogue.matcher.match(list(transcript.alternatives))
+        if match is None:
+            match = self.dialogue.matcher.match(list(transcript.alternatives))
         if (spoke_over or self.speaker.speaking) and match.kind is not MatchKind.COMMAND:
             log.info("Ignored %r heard while speaking (only commands are taken then)", transcript.text)
             self.update(state=State.SPEAKING if self.speaker.speaking else State.LISTENING)
             return
-        log.info("Heard %r → %s %s (score %.0f, %s)", transcript.text, match.kind, match.section or match.command,
-                 match.score, self.recognizer.description.split(" [")[0])
+        log.info("Heard %r → %s %s (score %.0f, %s)", match.heard or transcript.text, match.kind,
+                 match.section or match.command, match.score, self.recognizer.description.split(" [")[0])
         self._apply(self.dialogue.reply_to(match), match.heard or transcript.text)
 
     def _apply(self, reply: Reply, heard: str) -> None:
@@ -200,6 +246,18 @@ class Conversation:
         """Change what the caregiver view shows."""
         self.status = replace(self.status, **changes)  # type: ignore[arg-type]
         self.view.show(self.status)
+
+
+def _makes_sense(match: Match) -> bool:
+    """Confident enough to answer at a short pause."""
+    if match.kind is MatchKind.COMMAND:
+        return match.score >= QUICK_END_COMMAND_SCORE
+    return match.kind is MatchKind.ANSWER and match.score >= QUICK_END_SCORE
+
+
+def _sounds_finished(heard: str) -> bool:
+    words = heard.split()
+    return bool(words) and words[-1] not in UNFINISHED_ENDINGS
 
 
 def run_voice(conversation: Conversation,
