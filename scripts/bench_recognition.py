@@ -112,6 +112,9 @@ ENGINES: dict[str, Callable[..., Recognizer]] = {
     "sphinx-mixed-w05": _sphinx(background_weight=0.05),
     "sphinx-mixed-lw6.5": _sphinx(decoder_options={"lw": 6.5, "fwdflatlw": 8.5, "bestpathlw": 9.5}),
     "sphinx-mixed-lw9": _sphinx(decoder_options={"lw": 9.0, "fwdflatlw": 11.0, "bestpathlw": 12.0}),
+    "sphinx-mixed-lw9-wide": _sphinx(decoder_options={"lw": 9.0, "fwdflatlw": 11.0, "bestpathlw": 12.0, "beam": 1e-60,
+                                                      "wbeam": 1e-40, "pbeam": 1e-60, "lpbeam": 1e-50, "maxhmmpf": -1,
+                                                      "topn": 8}),
     "vosk-general": lambda domain, cache, model: _vosk(domain, cache, model, bias=False),
     "vosk-biased": _vosk,
 }
@@ -124,17 +127,11 @@ def domain_and_matcher() -> tuple[Domain, object | None]:
         from voice_assist.config import BUNDLED_CONTENT
         from voice_assist.content import load_library
         from voice_assist.match import Matcher
+        from voice_assist.recognize import domain_of
     except ImportError:
         return Domain(tuple(case.text for case in CASES if case.section) + COMMANDS), None
     library = load_library([BUNDLED_CONTENT])
-    try:
-        from voice_assist.match import domain_phrases
-        phrases = tuple(domain_phrases(library))
-    except ImportError:
-        from voice_assist.commands import COMMAND_PHRASES
-        phrases = tuple(phrase for section in library.sections for phrase in (section.title, *section.asks))
-        phrases += tuple(COMMAND_PHRASES)
-    return Domain(tuple(phrase.lower() for phrase in phrases)), Matcher(library)
+    return domain_of(library), Matcher(library)
 
 
 # ---- worker: one engine set-up in its own process, so its peak memory is its own ----
