@@ -41,6 +41,9 @@ GOOD_AFTER = '\nend_silence = 2.5\n'
     ("content_dirs = 5", "content_dirs"),
     ('content_dirs = ["ok", 3]', "content_dirs"),
     ("rate = { value = 1 }", "rate"),
+    ('"rate" = "fast"', "rate"),
+    ("'volume' = 7", "volume"),
+    ("rate.value = 1", "rate"),
 ])
 def test_a_bad_value_names_its_key_and_line_and_the_default_is_used(tmp_path: Path, bad_line: str,
                                                                      key: str) -> None:
@@ -55,6 +58,14 @@ def test_a_bad_value_names_its_key_and_line_and_the_default_is_used(tmp_path: Pa
     elif hasattr(DEFAULTS, key):
         assert getattr(settings, key) == getattr(DEFAULTS, key)
     assert (settings.input_device, settings.end_silence) == ("USB", 2.5)  # the good values are kept
+
+
+def test_a_table_is_pointed_at_by_its_header_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('rate = 120\n\n[voice]\nname = "en-us"\n')
+    settings, problems = read_settings(config, tmp_path / "voice.toml")
+    assert [str(problem).split(": ")[0] for problem in problems] == [f"{config}:3"]
+    assert (settings.rate, settings.voice) == (120, "")
 
 
 def test_problems_are_logged_with_file_and_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

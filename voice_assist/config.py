@@ -168,7 +168,9 @@ def _content_dirs(entry: tuple[Any, Path, int] | None) -> tuple[tuple[Path, ...]
 
 
 def _line_of(key: str, lines: list[str]) -> int:
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    """The line that sets ``key``: ``key =``, ``"key" =``, ``key.part =`` or a ``[key]`` table."""
+    name = re.escape(key)
+    pattern = re.compile(rf"""^\s*(?:(["']?){name}\1\s*[=.]|\[\s*(["']?){name}\2\s*[\].])""")
     return next((number for number, line in enumerate(lines, 1) if pattern.match(line)), 1)
 
 
