@@ -9,7 +9,7 @@ import pytest
 
 from tests.spoken import SLOW, silence, synthesize
 from voice_assist.recognize import Domain, Transcript
-from voice_assist.recognize.domain_lm import arpa_model, build_domain_model, words_of
+from voice_assist.recognize.domain_lm import KEEP_MODELS, arpa_model, build_domain_model, words_of
 from voice_assist.recognize.pronounce import espeak_to_cmu
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 
@@ -164,6 +164,30 @@ def test_built_model_is_reused_until_the_phrases_change(tmp_path: Path) -> None:
     assert "edaravone" in changed.dict_path.read_text(encoding="utf-8")
     assert "edaravone" not in first.dict_path.read_text(encoding="utf-8")
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".building")]
+
+
+@pytest.mark.parametrize("damage", ["garbage language model", "missing dictionary"])
+def test_a_damaged_cached_model_is_rebuilt(tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
+    domain = Domain(("what is riluzole", "stop"))
+    model = build_domain_model(domain, tmp_path)
+    if damage == "missing dictionary":
+        model.dict_path.unlink()
+    else:
+        model.lm_path.write_bytes(b"\\data\\\nngram 1=zzz\n" + bytes(range(256)))
+
+    recognizer = PocketsphinxRecognizer(domain, cache_dir=tmp_path)
+
+    assert "Rebuilding it" in caplog.text
+    assert recognize(recognizer, synthesize("what is riluzole")).text == "what is riluzole"
+
+
+def test_only_the_most_recently_used_models_are_kept(tmp_path: Path) -> None:
+    first = build_domain_model(Domain(("stop",)), tmp_path, background_words=10)
+    for word in ("one", "two", "three", "four", "five"):
+        build_domain_model(Domain((word,)), tmp_path, background_words=10)
+
+    assert len(list(tmp_path.glob("pocketsphinx-*"))) == KEEP_MODELS
+    assert not first.lm_path.exists()
 
 
 def test_language_model_prefers_domain_word_order(tmp_path: Path) -> None:

@@ -43,6 +43,9 @@ question as off-topic, little enough that domain words win when the sound is clo
 DISCOUNT = 0.4
 """Fixed share of each word-sequence probability held back for unseen continuations (back-off)."""
 
+KEEP_MODELS = 4
+"""Built models kept in the cache: a few, so switching between content folders does not rebuild."""
+
 _ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
          "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
@@ -71,16 +74,20 @@ def words_of(phrase: str) -> list[str]:
 
 
 def build_domain_model(domain: Domain, cache_dir: Path, *, background_words: int = BACKGROUND_WORDS,
-                       background_weight: float = BACKGROUND_WEIGHT) -> DomainModel:
-    """The model for this domain: reused from the cache when the phrases are unchanged, else built."""
+                       background_weight: float = BACKGROUND_WEIGHT, rebuild: bool = False) -> DomainModel:
+    """The model for this domain: reused from the cache when the phrases are unchanged, else built.
+    ``rebuild`` discards a cached copy first (one pocketsphinx could not load)."""
     sentences = sorted({" ".join(_join_spelled(words_of(phrase))) for phrase in domain.phrases} - {""})
     settings = {"version": BUILD_VERSION, "background": background_words, "weight": background_weight,
                 "discount": DISCOUNT}
     key = hashlib.sha256(json.dumps([settings, sentences]).encode()).hexdigest()[:16]
     folder = cache_dir / f"pocketsphinx-{key}"
     summary = folder / "summary.json"
+    if rebuild:
+        shutil.rmtree(folder, ignore_errors=True)
     if summary.is_file():
         log.debug("reusing the recognition model in %s", folder)
+        os.utime(folder)  # recently used: kept by _prune
         return _load_summary(folder)
     log.info("building the recognition model for %d phrases in %s", len(sentences), folder)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -90,6 +97,7 @@ def build_domain_model(domain: Domain, cache_dir: Path, *, background_words: int
         _publish(building, folder)
     finally:
         shutil.rmtree(building, ignore_errors=True)
+    _prune(cache_dir)
     return _load_summary(folder)
 
 
@@ -186,6 +194,13 @@ def _publish(building: Path, folder: Path) -> None:
         if not (folder / "summary.json").is_file():
             shutil.rmtree(folder, ignore_errors=True)
             os.rename(building, folder)
+
+
+def _prune(cache_dir: Path) -> None:
+    """Delete all but the most recently used models (each content edit makes a new one)."""
+    built = sorted(cache_dir.glob("pocketsphinx-*"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for old in built[KEEP_MODELS:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _load_summary(folder: Path) -> DomainModel:

@@ -7,11 +7,13 @@ more likely to be heard right.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from voice_assist.errors import ModelError
 from voice_assist.recognize import Domain, Transcript
@@ -45,30 +47,38 @@ class PocketsphinxRecognizer:
                  decoder_options: Mapping[str, object] | None = None) -> None:
         """``bias=False`` uses the general English model instead, and ``decoder_options`` overrides
         pocketsphinx settings (both for comparisons in the benchmark)."""
-        import pocketsphinx
-
         self.max_alternatives = max_alternatives
+        self._options = {**DECODER_OPTIONS, **(decoder_options or {})}
         version = metadata.version("pocketsphinx")
-        if bias:
-            model = build_domain_model(domain, cache_dir, background_words=background_words,
-                                       background_weight=background_weight)
-            lm, dictionary = model.lm_path, model.dict_path
+        if not bias:
+            self.description = f"pocketsphinx {version} with its built-in US English model (general, unbiased)"
+            self._decoder = self._load(general_lm_path(), cmudict_path(), cache_dir)
+        else:
+            build = functools.partial(build_domain_model, domain, cache_dir, background_words=background_words,
+                                      background_weight=background_weight)
+            model = build()
+            try:
+                self._decoder = self._load(model.lm_path, model.dict_path, cache_dir)
+            except ModelError as error:  # a damaged cached copy: build it again, once
+                log.warning("%s Rebuilding it.", error)
+                model = build(rebuild=True)
+                self._decoder = self._load(model.lm_path, model.dict_path, cache_dir)
             guessed = f", {len(model.guessed_words)} pronounced by espeak-ng" if model.guessed_words else ""
             self.description = (f"pocketsphinx {version} with its built-in US English model, language model "
                                 f"biased to {model.domain_words} words of the content{guessed}, "
                                 f"plus {model.words - model.domain_words} common words")
-        else:
-            lm, dictionary = general_lm_path(), cmudict_path()
-            self.description = f"pocketsphinx {version} with its built-in US English model (general, unbiased)"
-        try:
-            self._decoder = pocketsphinx.Decoder(hmm=str(acoustic_model_path()), lm=str(lm),
-                                                 dict=str(dictionary), loglevel="ERROR",
-                                                 **{**DECODER_OPTIONS, **(decoder_options or {})})
-        except (RuntimeError, ValueError) as error:
-            raise ModelError(f"pocketsphinx could not load its model ({error}). Delete the folder {cache_dir} "
-                             "so it is rebuilt, or reinstall pocketsphinx.") from error
         self._in_utterance = False
         log.debug("recognizer ready: %s", self.description)
+
+    def _load(self, lm: Path, dictionary: Path, cache_dir: Path) -> Any:
+        import pocketsphinx
+
+        try:
+            return pocketsphinx.Decoder(hmm=str(acoustic_model_path()), lm=str(lm), dict=str(dictionary),
+                                        loglevel="ERROR", **self._options)
+        except (RuntimeError, ValueError) as error:
+            raise ModelError(f"pocketsphinx could not load its model from {lm.parent} ({error}). Delete the "
+                             f"folder {cache_dir} so it is rebuilt, or reinstall pocketsphinx.") from error
 
     def accept(self, pcm: bytes) -> None:
         if not pcm:
