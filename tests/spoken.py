@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import functools
 import hashlib
+import io
 import shutil
 import subprocess
 import tempfile
@@ -133,15 +134,25 @@ def _render(speech: Speech) -> bytes:
 
 @functools.lru_cache(maxsize=1024)
 def _espeak(text: str, voice: str, speed: int, pitch: int, word_gap_ms: int) -> bytes:
-    """espeak-ng's 22,050 Hz WAV resampled by sox to 16 kHz raw PCM."""
+    """espeak-ng's 22,050 Hz WAV resampled to 16 kHz raw PCM (by sox, or the project's resampler)."""
     command = ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout"]
     if word_gap_ms:
         command += ["-g", str(max(1, word_gap_ms // 10))]  # espeak-ng counts in 10 ms units
     wav = subprocess.run([*command, text], capture_output=True, check=True).stdout
-    raw = subprocess.run(["sox", "-t", "wav", "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1",
-                          "-b", "16", "-e", "signed-integer", "-L", "-"],
-                         input=wav, capture_output=True, check=True).stdout
-    return raw
+    if shutil.which("sox") is None:
+        return _resample_wav(wav)
+    return subprocess.run(["sox", "-t", "wav", "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1",
+                           "-b", "16", "-e", "signed-integer", "-L", "-"],
+                          input=wav, capture_output=True, check=True).stdout
+
+
+def _resample_wav(wav: bytes) -> bytes:
+    from voice_assist.resample import resample
+
+    with wave.open(io.BytesIO(wav), "rb") as source:
+        rate, frames = source.getframerate(), source.readframes(source.getnframes())
+    samples = np.frombuffer(frames, dtype=np.int16).astype(np.float64)
+    return np.clip(resample(samples, rate, SAMPLE_RATE), -32768, 32767).astype(np.int16).tobytes()
 
 
 def _white_noise(samples: int, seed: int) -> bytes:
