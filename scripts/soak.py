@@ -59,16 +59,21 @@ BABBLE = ("and now the news at six o clock the minister said today that the plan
 
 # --- audio ----------------------------------------------------------------------------------------------
 
-@functools.cache
 def espeak(text: str, voice: str = "en-us", speed: int = 150, gap: int = 0) -> np.ndarray:
     """espeak-ng speech as float samples at 16 kHz (int16 scale), through the product's own WAV reader."""
+    return _espeak_pcm(text, voice, speed, gap).astype(np.float64)
+
+
+@functools.lru_cache(maxsize=256)
+def _espeak_pcm(text: str, voice: str, speed: int, gap: int) -> np.ndarray:
+    """Cached as int16 and bounded, so the soak's own cache does not show up as the product's growth."""
     command = ["espeak-ng", "-v", voice, "-s", str(speed), "--stdout"] + (["-g", str(gap)] if gap else [])
     wav = subprocess.run([*command, text], capture_output=True, check=True).stdout
     with tempfile.NamedTemporaryFile(suffix=".wav") as file:
         file.write(wav)
         file.flush()
         pcm = read_wav(file.name)
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    return np.frombuffer(pcm, dtype="<i2")
 
 
 def noise(rng: np.random.Generator, seconds: float, level: float) -> np.ndarray:
@@ -104,7 +109,7 @@ class SimulatedSpeech:
 
     def say(self, text: str) -> None:
         self.replies += 1
-        rendered = espeak(text[:2000], speed=max(80, min(self.rate, 450)))
+        rendered = _espeak_pcm.__wrapped__(text[:2000], "en-us", max(80, min(self.rate, 450)), 0).astype(np.float64)
         if self.speaking:
             played = int((self.clock.now - self._start) * SAMPLE_RATE)
             self._audio = np.concatenate([self._audio[played:], rendered])
