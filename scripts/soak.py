@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,19 @@ class SimulatedSpeech:
         offset = int((self.clock.now - self._start) * SAMPLE_RATE)
         part = self._audio[max(offset, 0):max(offset, 0) + samples] if self.speaking else np.zeros(0)
         return np.pad(part, (0, samples - part.size)) * ECHO_GAIN
+
+
+class BargeInCount(logging.Handler):
+    """Counts the commands the loop took while the assistant was speaking, by what was heard: with echo,
+    the assistant's own sentences ("I didn't catch that", "Do you want more?") show up here."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.heard: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "over speech" in record.msg and record.args:
+            self.heard[f"{record.args[0]} -> {record.args[1]}"] += 1  # type: ignore[index]
 
 
 class NullView:
@@ -317,12 +331,17 @@ def main() -> int:
         print(f"{sample.hours:7.2f} {sample.real_seconds:8.1f} {speed:7.0f} {sample.rss_mb:8.1f} "
               f"{sample.threads:7d} {sample.fds:5d} {sample.replies:8d}", flush=True)
 
+    barge_ins = BargeInCount()
+    loop_log = logging.getLogger("voice_assist.loop")
+    loop_log.addHandler(barge_ins)
+    loop_log.setLevel(logging.INFO)
     report = run_soak(args.hours, seed=args.seed, engine=args.engine, sample_minutes=args.sample_minutes,
                       on_sample=show)
     first, last = report.samples[0], report.samples[-1]
     print(f"\nsimulated {last.hours:.2f} h in {last.real_seconds / 60:.1f} min "
           f"({last.hours * 3600 / last.real_seconds:.0f}x real time); events: {report.events}")
-    print(f"replies spoken: {last.replies}")
+    print(f"replies spoken: {last.replies}; commands taken while speaking: {sum(barge_ins.heard.values())}, "
+          f"most often: {barge_ins.heard.most_common(5)}")
     print(f"RSS: {first.rss_mb:.1f} MB at start, {max(s.rss_mb for s in report.samples):.1f} MB peak, "
           f"{last.rss_mb:.1f} MB at end; growth after warm-up: {report.growth_mb_per_hour():+.2f} MB/hour")
     print(f"threads: {first.threads} -> {last.threads}; open file descriptors: {first.fds} -> {last.fds}")
