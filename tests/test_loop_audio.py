@@ -21,7 +21,11 @@ import pytest
 
 from tests.spoken import synthesize, wav_file
 from tests.virtual_audio import VirtualAudio
-from voice_assist.dialogue import NOT_IN_FACTSHEET, RATE_STEP
+from voice_assist.config import BUNDLED_CONTENT
+from voice_assist.content import load_library
+from voice_assist.dialogue import NOT_IN_FACTSHEET, RATE_STEP, Dialogue, Voice
+from voice_assist.recognize import domain_of
+from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 
 pytestmark = pytest.mark.audio
 
@@ -40,6 +44,8 @@ TIMEOUT = 40.0
 
 QUESTION = "will I need a feeding tube"
 SECTION = "treatment/nutrition"
+ANSWER_KEY_WORDS = {"nutritional", "nutrition", "swallowing", "feeding", "tube"}
+"""Words of the nutrition passage; the recognizer should hear some of them in the spoken answer."""
 LONG_QUESTION = "will I need a breathing machine"
 OFF_TOPIC = "what is the best pizza in town"
 
@@ -176,18 +182,24 @@ def first_answer(pulse: VirtualAudio, assistant: Assistant) -> tuple[str, Stretc
 
 
 def reply_text(question: str) -> str:
-    from voice_assist.config import BUNDLED_CONTENT
-    from voice_assist.content import load_library
-    from voice_assist.dialogue import Dialogue, Voice
-
     return Dialogue(load_library([BUNDLED_CONTENT]), Voice(150, 0.9)).respond([question]).text
 
 
-def test_a_spoken_question_gets_the_spoken_answer_from_its_section(first_answer):
+def transcribe(assistant: Assistant, stretch: Stretch, cache_dir: Path) -> set[str]:
+    """The words the project's own pocketsphinx recognizer hears in a stretch of the speaker recording."""
+    samples = assistant.samples()[int(stretch.start * RATE): int(stretch.end * RATE)]
+    recognizer = PocketsphinxRecognizer(domain_of(load_library([BUNDLED_CONTENT])), cache_dir=cache_dir)
+    recognizer.accept(samples.astype("<i2").tobytes())
+    return set(recognizer.finish().text.split())
+
+
+def test_a_spoken_question_gets_the_spoken_answer_from_its_section(assistant, first_answer, tmp_path):
     line, answer = first_answer
     assert SECTION in line
     expected = spoken_seconds(reply_text(QUESTION), rate=150)
     assert 0.7 * expected < answer.seconds < 1.3 * expected, (answer, expected)
+    heard = transcribe(assistant, answer, tmp_path)
+    assert heard & ANSWER_KEY_WORDS, f"none of {sorted(ANSWER_KEY_WORDS)} heard in the answer: {sorted(heard)}"
 
 
 def test_repeat_says_the_answer_again(pulse, assistant, first_answer):
