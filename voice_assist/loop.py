@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
+from voice_assist.commands import Command
 from voice_assist.config import Settings, save_voice
 from voice_assist.dialogue import Dialogue, Reply
 from voice_assist.errors import AudioDeviceError
@@ -22,6 +23,7 @@ from voice_assist.match import Match, MatchKind
 from voice_assist.recognize import Recognizer, Transcript
 from voice_assist.recordings import Recorder, recorder_for
 from voice_assist.speak import SpeechOutput
+from voice_assist.text import words as plain_words
 from voice_assist.vad import EndReason, Phase, Step, UtteranceDetector
 
 log = logging.getLogger(__name__)
@@ -180,8 +182,19 @@ class Conversation:
         """While speaking, act on a command at the end of what is heard (the rest may be our own echo)."""
         partial = self.recognizer.partial()
         command = self._command_at_end(partial) if partial else None
-        if command is not None:
+        if command is not None and not self._is_own_echo(command):
             self._act_on_speech_over(command)
+
+    def _is_own_echo(self, command: Match) -> bool:
+        """A command whose words the assistant is saying itself ("I didn't catch that", "Do you want more?",
+        "Speaking slower.") is its own voice coming back through the microphone: acting on it would make it
+        answer itself again and again. "stop" is always taken: at worst it silences the assistant."""
+        if command.command == Command.STOP or not command.heard:
+            return False
+        if f" {command.heard} " in f" {' '.join(plain_words(self.status.said))} ":
+            log.info("Ignored %r over speech: I am saying that myself (echo)", command.heard)
+            return True
+        return False
 
     def _try_quick_end(self, duration: float) -> None:
         """At a pause of ``quick_end_silence``: answer now if the question already makes sense, else
@@ -223,7 +236,8 @@ class Conversation:
             return
         if match is None:
             match = self.dialogue.matcher.match(list(transcript.alternatives))
-        if (spoke_over or self.speaker.speaking) and match.kind is not MatchKind.COMMAND:
+        if (spoke_over or self.speaker.speaking) and (match.kind is not MatchKind.COMMAND
+                                                     or self._is_own_echo(match)):
             log.info("Ignored %r heard while speaking (only commands are taken then)", transcript.text)
             self.update(state=State.SPEAKING if self.speaker.speaking else State.LISTENING)
             return
