@@ -146,8 +146,10 @@ class BargeInCount(logging.Handler):
         self.heard: Counter[str] = Counter()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if "over speech" in record.msg and record.args:
-            self.heard[f"{record.args[0]} -> {record.args[1]}"] += 1  # type: ignore[index]
+        if "over speech: command" in str(record.msg) and isinstance(record.args, tuple) and len(record.args) == 2:
+            self.heard[f"{record.args[0]} -> {record.args[1]}"] += 1
+        elif "(echo)" in str(record.msg):
+            self.heard["(own echo, ignored)"] += 1
 
 
 class NullView:
@@ -340,7 +342,7 @@ def main() -> int:
     first, last = report.samples[0], report.samples[-1]
     print(f"\nsimulated {last.hours:.2f} h in {last.real_seconds / 60:.1f} min "
           f"({last.hours * 3600 / last.real_seconds:.0f}x real time); events: {report.events}")
-    print(f"replies spoken: {last.replies}; commands taken while speaking: {sum(barge_ins.heard.values())}, "
+    print(f"replies spoken: {last.replies}; commands heard while speaking: {sum(barge_ins.heard.values())}, "
           f"most often: {barge_ins.heard.most_common(5)}")
     print(f"RSS: {first.rss_mb:.1f} MB at start, {max(s.rss_mb for s in report.samples):.1f} MB peak, "
           f"{last.rss_mb:.1f} MB at end; growth after warm-up: {report.growth_mb_per_hour():+.2f} MB/hour")

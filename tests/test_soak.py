@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 SOAK = Path(__file__).resolve().parents[1] / "scripts" / "soak.py"
 
 
@@ -32,3 +34,31 @@ def test_a_short_soak_leaks_no_threads_or_file_descriptors() -> None:
     assert last.threads == warm.threads, report.samples
     assert last.fds == warm.fds, report.samples
     assert max(sample.fds for sample in report.samples[1:]) == warm.fds
+
+
+OWN_SENTENCES = ("Sorry, I didn't catch that. Please say it again.", "Speaking slower.",
+                 "Treatment. Riluzole slows the disease a little. Do you want more?")
+
+
+def echo_replies(soak: ModuleType, workdir: Path) -> int:
+    """Replies the assistant gives to hearing only itself (its sentences coming back as echo)."""
+    run = soak.Soak(1.0, seed=3, engine="pocketsphinx", workdir=workdir, on_sample=lambda sample: None,
+                    sample_minutes=600)
+    run.room(2.0)
+    for sentence in OWN_SENTENCES:
+        run.conversation.say(sentence)
+        for _ in range(60):  # the echo, then a quiet room
+            run.room(1.0)
+            if not run.speech.speaking:
+                break
+        run.room(3.0)
+    return run.speech.replies - len(OWN_SENTENCES)
+
+
+def test_the_assistant_does_not_answer_its_own_voice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    soak = load_soak()
+    assert echo_replies(soak, tmp_path / "guarded") == 0
+    from voice_assist.loop import Conversation
+
+    monkeypatch.setattr(Conversation, "_is_own_echo", lambda self, command: False)
+    assert echo_replies(soak, tmp_path / "unguarded") > 0  # the echo really is heard as commands
