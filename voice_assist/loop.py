@@ -139,12 +139,11 @@ class Conversation:
         if step.audio:
             self.recognizer.accept(step.audio)
             self._utterance += step.audio
-        if step.phase is Phase.SPEECH:
+        if step.phase is Phase.SPEECH:  # (also when it starts) a new pause will be examined afresh
             self._tried_pause = False
             self._next_check = 0.0
         if step.started:
             self._spoke_over = self.speaker.speaking
-            self._next_check = 0.0
             if not self.speaker.speaking:
                 self.update(state=State.HEARING, heard="")
         if step.ended is not None:
