@@ -60,6 +60,10 @@ FOREIGN_SUBJECT_FACTOR = 2.0
 """An unknown word right after "of", "for", "with"... names what the question is about ("the cure for
 cancer", "early signs of Alzheimer's"): a different subject, so it weighs double and is never discounted."""
 
+JOIN_SPELLING_MIN = 60.0
+"""Words joined because they sound like a content word must also look a little like it: "sorry what"
+sounds like "short" to the rough sound key, but shares too few letters with it."""
+
 FUZZY_MIN = 84.0
 """Spelling or sound similarity (0-100) at which two words count as the same word."""
 
@@ -240,7 +244,7 @@ class Matcher:
 
     def _word_sounding_like(self, text: str) -> str | None:
         key = sound_key(text)
-        if len(key) >= 3 and key in self._by_sound:
+        if len(key) >= 3 and key in self._by_sound and fuzz.ratio(text, self._by_sound[key]) >= JOIN_SPELLING_MIN:
             return self._by_sound[key]
         if len(text) >= 7:
             found = process.extractOne(text, self._long_words, scorer=fuzz.ratio, score_cutoff=88)
