@@ -4,10 +4,11 @@ The model gives most of its probability to the words and word sequences of the d
 questions, section titles, lay words, commands) and keeps a little for the most common general English
 words, so that speech about something else is heard as something else and can be refused, instead of
 being forced onto the nearest domain phrase. The mix was chosen by measurement on synthesized questions
-(scripts/bench_recognition.py, 150 on-topic and 24 off-topic questions, real content and matcher): against
-the domain words alone it answers slightly more questions from the right section (95 vs 92), fewer from
-a wrong one (32 vs 37) and refuses more off-topic ones (9 vs 6 of 24), for 40 MB more memory and a
-real-time factor of 0.11 instead of 0.08. The general model alone found the right section for 18 %.
+(scripts/bench_recognition.py, 150 on-topic and 24 off-topic questions, real content and matcher): over
+two runs, on-topic questions did as well as with the domain words alone (87-95 vs 90-92 right, 32-35 vs
+34-37 wrong, within run-to-run change of the content), while nearly twice as many off-topic questions were
+refused (9-11 vs 5-6 of 24), for 40 MB more memory and a real-time factor of 0.11 instead of 0.08.
+The general model alone found the right section for 18 %.
 
 The files are written under ``cache_dir/pocketsphinx-<hash>`` where the hash covers the phrases and the
 build settings: unchanged content starts in milliseconds, changed content is rebuilt (about a second).
