@@ -105,6 +105,11 @@ def test_topics_lists_the_top_level_sections(dialogue):
         assert title in text
 
 
-def test_the_best_recognizer_guess_that_makes_sense_is_used(dialogue):
-    reply = say(dialogue, "what is the whether", "what is als")
+def test_the_guess_most_recognizer_guesses_agree_on_is_used(dialogue):
+    reply = say(dialogue, "what is the whether", "what is als", "what is a l s")
     assert reply.section == "overview"
+
+
+def test_guesses_that_disagree_get_asked_again(dialogue):
+    reply = say(dialogue, "what muscle will do you", "to one avoid getting", "mood want not both als you")
+    assert reply.text.startswith(NOT_CAUGHT)

@@ -65,10 +65,16 @@ def test_two_close_unrelated_sections_ask_which(matcher):
     assert {c.section for c in match.alternatives} == {"symptoms/progression", "treatment/nutrition"}
 
 
-def test_a_misheard_best_guess_is_rescued_by_a_later_alternative(matcher):
-    match = matcher.match(["will i need a fielding to", "will i need a feeding tube"])
-    assert match.section == "treatment/nutrition"
+def test_a_misheard_best_guess_is_rescued_by_later_guesses_that_agree(matcher):
+    match = matcher.match(["will i need a fielding to", "will i need a feeding tube", "will he need a feeding tube"])
+    assert (match.kind, match.section) == (MatchKind.ANSWER, "treatment/nutrition")
     assert match.heard == "will i need a feeding tube"
+
+
+def test_guesses_that_disagree_are_not_read_out(matcher):
+    match = matcher.match(["what muscle will do you", "to one avoid getting", "mood want not both als you"])
+    assert match.kind is MatchKind.NO_MATCH
+    assert match.uncertain
 
 
 def test_a_clear_best_guess_is_not_displaced_by_a_weaker_one(matcher):
