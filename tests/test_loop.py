@@ -22,7 +22,7 @@ from voice_assist.dialogue import RATE_STEP, Dialogue, Voice
 from voice_assist.errors import AudioDeviceError
 from voice_assist.loop import Conversation, State, Status, run_voice
 from voice_assist.match import Matcher
-from voice_assist.recognize import SAMPLE_RATE, domain_of
+from voice_assist.recognize import SAMPLE_RATE, Transcript, domain_of
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 
 FRAME_SECONDS = 0.03
@@ -306,3 +306,38 @@ def test_a_lost_microphone_is_retried_and_the_user_told_once(conversation, speak
     states = [status.state for status in conversation.view.shown]  # type: ignore[attr-defined]
     assert State.NO_MICROPHONE in states
     assert conversation.status.problem == ""
+
+
+class CrashingRecognizer:
+    """A recognizer whose engine dies at the first audio: a crash cannot be produced on demand for real."""
+
+    description = "crashing test engine"
+
+    def accept(self, pcm: bytes) -> None:
+        raise RuntimeError("engine died")
+
+    def partial(self) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        return Transcript()
+
+
+def test_a_recognizer_crash_restarts_listening_with_a_new_one_and_says_so_once(library, matcher, cache_dir,
+                                                                                speaker):
+    fresh: list[PocketsphinxRecognizer] = []
+
+    def reopen() -> PocketsphinxRecognizer:
+        fresh.append(PocketsphinxRecognizer(domain_of(library), cache_dir=cache_dir))
+        return fresh[-1]
+
+    settings = Settings()
+    dialogue = Dialogue(library, Voice(settings.rate, settings.volume), matcher)
+    conversation = Conversation(dialogue, CrashingRecognizer(), speaker, settings, RecordingView(),  # type: ignore[arg-type]
+                                save_settings=lambda _: None, reopen_recognizer=reopen)
+    assert ask(conversation, speaker, "what causes als") is not None
+    assert sum("something went wrong" in said for said in speaker.said) == 1
+    assert conversation.recognizer is fresh[0]
+    speaker.said.clear()
+    assert ask(conversation, speaker, "will i need a feeding tube") is not None
+    assert answered_section(conversation) == "treatment/nutrition"

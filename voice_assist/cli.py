@@ -18,8 +18,8 @@ from voice_assist.content import Library, load_library
 from voice_assist.dialogue import Dialogue, Reply, Voice
 from voice_assist.errors import VoiceAssistError
 from voice_assist.loop import Conversation, run_keyboard, run_voice
-from voice_assist.recognize import SAMPLE_RATE, Transcript, domain_of
-from voice_assist.recognize.choose import open_recognizer
+from voice_assist.recognize import SAMPLE_RATE, Recognizer, Transcript, domain_of
+from voice_assist.recognize.choose import fell_back, open_recognizer
 from voice_assist.speak import Speaker, SpeechOutput
 from voice_assist.view import TerminalView
 
@@ -181,9 +181,17 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
 
     library = _library(settings)
     dialogue = Dialogue(library, Voice(settings.rate, settings.volume))
-    recognizer = open_recognizer(settings, domain_of(library), cache_dir())
+
+    def reopen_recognizer() -> Recognizer:
+        return open_recognizer(settings, domain_of(library), cache_dir())
+
+    recognizer = reopen_recognizer()
     with Speaker(settings) as speaker:
-        conversation = Conversation(dialogue, recognizer, speaker, settings, TerminalView())
+        conversation = Conversation(dialogue, recognizer, speaker, settings, TerminalView(),
+                                    reopen_recognizer=reopen_recognizer)
+        if fell_back(recognizer):
+            conversation.say("The installed speech model could not be loaded, so I am using the basic one. "
+                             "A caregiver can run the doctor to fix it.")
         if args.keyboard:
             conversation.say("Type a question and press Enter. " + dialogue.topics_text())
             run_keyboard(conversation, sys.stdin)

@@ -64,6 +64,10 @@ RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0)
 """Back-off between attempts to reopen a microphone that went away; the last value repeats."""
 
 
+FAULT_NOTICE_SECONDS = 60.0
+"""A fault is announced once; the same fault again within this time is only logged."""
+
+
 class State(StrEnum):
     LISTENING = "listening"
     HEARING = "hearing"
@@ -100,8 +104,12 @@ class Conversation:
 
     def __init__(self, dialogue: Dialogue, recognizer: Recognizer, speaker: SpeechOutput, settings: Settings,
                  view: View, *, save_settings: Callable[[Settings], None] = save_voice,
-                 recorder: Recorder | None = None) -> None:
-        """``recorder`` defaults to one into data_dir()/recordings when ``record_audio`` is on, else none."""
+                 recorder: Recorder | None = None,
+                 reopen_recognizer: Callable[[], Recognizer] | None = None) -> None:
+        """``recorder`` defaults to one into data_dir()/recordings when ``record_audio`` is on, else none.
+        ``reopen_recognizer`` builds a fresh recognizer after one has failed."""
+        self._reopen_recognizer = reopen_recognizer
+        self._last_fault_notice = -FAULT_NOTICE_SECONDS
         self.dialogue = dialogue
         self._recorder = recorder if recorder is not None else recorder_for(settings)
         self._recorded = bytearray()
@@ -116,6 +124,8 @@ class Conversation:
                              volume=settings.volume)
         self._next_check = 0.0
         self._spoke_over = False
+        self._answering_over_speech = False
+        """What is being said answers a command heard over the assistant's own voice (possibly its echo)."""
         self._utterance = bytearray()
         """Audio of the current utterance, to decode again after a quick-end try that did not end it."""
         self._tried_pause = False
@@ -132,7 +142,30 @@ class Conversation:
         self.say(self.dialogue.greeting())
 
     def hear(self, frame: bytes) -> None:
-        """One frame of microphone audio (16 kHz mono s16le)."""
+        """One frame of microphone audio (16 kHz mono s16le). A fault in recognition or matching never
+        stops the assistant: it starts listening afresh, with a new recognizer, and says so."""
+        try:
+            self._hear(frame)
+        except Exception:
+            log.exception("Listening failed; starting again")
+            self._recover()
+
+    def _recover(self) -> None:
+        self.detector.reset()
+        self._utterance.clear()
+        self._spoke_over = self._answering_over_speech = False
+        if self._reopen_recognizer is not None:
+            try:
+                self.recognizer = self._reopen_recognizer()
+            except Exception:
+                log.exception("The speech recognizer could not be restarted; keeping the old one")
+        now = time.monotonic()
+        if now - self._last_fault_notice >= FAULT_NOTICE_SECONDS:
+            self._last_fault_notice = now
+            self.say("Sorry, something went wrong while I was listening. I am listening again.", interrupt=True)
+        self.update(state=State.LISTENING)
+
+    def _hear(self, frame: bytes) -> None:
         step = self.detector.push(frame)
         if step.started:
             self._utterance.clear()
@@ -144,6 +177,7 @@ class Conversation:
             self._next_check = 0.0
         if step.started:
             self._spoke_over = self.speaker.speaking
+            self._answering_over_speech = self._answering_over_speech and self.speaker.speaking
             if not self.speaker.speaking:
                 self.update(state=State.HEARING, heard="")
         if step.ended is not None:
@@ -193,6 +227,12 @@ class Conversation:
         if f" {command.heard} " in f" {' '.join(plain_words(self.status.said))} ":
             log.info("Ignored %r over speech: I am saying that myself (echo)", command.heard)
             return True
+        if self._answering_over_speech:
+            # Misheard echo ("Speaking louder." heard as "i cant the" = louder) escapes the check above; a
+            # loop needs a command heard over the reply to a command heard over speech, so that is refused.
+            log.info("Ignored %r over speech: only stop is taken while I answer a command said over my voice "
+                     "(echo)", command.heard)
+            return True
         return False
 
     def _try_quick_end(self, duration: float) -> None:
@@ -217,6 +257,7 @@ class Conversation:
         return None
 
     def _act_on_speech_over(self, command: Match) -> None:
+        self._answering_over_speech = True
         self.detector.reset()
         self.recognizer.finish()
         self._spoke_over = False
@@ -240,6 +281,7 @@ class Conversation:
             log.info("Ignored %r heard while speaking (only commands are taken then)", transcript.text)
             self.update(state=State.SPEAKING if self.speaker.speaking else State.LISTENING)
             return
+        self._answering_over_speech = spoke_over or self.speaker.speaking
         log.info("Heard %r → %s %s (score %.0f, %s)", match.heard or transcript.text, match.kind,
                  match.section or match.command, match.score, self.recognizer.description.split(" [")[0])
         self._apply(self.dialogue.reply_to(match), match.heard or transcript.text)

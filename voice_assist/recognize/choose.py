@@ -52,6 +52,14 @@ def _sentence_part(text: str) -> str:
     return text.rstrip(". ")
 
 
+VOSK_FAILED = "the vosk model could not be loaded"
+
+
+def fell_back(recognizer: Recognizer) -> bool:
+    """The installed vosk model failed to load and the built-in engine is used instead."""
+    return f"[{VOSK_FAILED}" in recognizer.description
+
+
 def vosk_importable() -> bool:
     try:
         import vosk  # noqa: F401  (also loads libvosk.so, which is what can really fail)
@@ -74,8 +82,8 @@ def open_recognizer(settings: Settings, domain: Domain, cache_dir: Path) -> Reco
             return _with_reason(_open_vosk(choice.model, domain, settings), choice.reason)
         except ModelError as error:
             log.warning("The vosk model could not be used, so pocketsphinx is used instead: %s", error)
-            choice = EngineChoice("pocketsphinx", None, f"the vosk model could not be loaded "
-                                  f"({_sentence_part(str(error))}); using pocketsphinx")
+            choice = EngineChoice("pocketsphinx", None, f"{VOSK_FAILED} ({_sentence_part(str(error))}); "
+                                  "using pocketsphinx")
     else:
         log.info("Speech recognition: %s", choice.reason)
     return _with_reason(_open_pocketsphinx(domain, cache_dir), choice.reason)
