@@ -186,7 +186,13 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
         return open_recognizer(settings, domain_of(library), cache_dir())
 
     recognizer = reopen_recognizer()
-    with Speaker(settings) as speaker:
+    conversation: Conversation | None = None
+
+    def speech_failed(error: Exception) -> None:  # the speaker exists before the conversation it reports to
+        if conversation is not None:
+            conversation.speech_failed(error)
+
+    with Speaker(settings, on_error=speech_failed) as speaker:
         conversation = Conversation(dialogue, recognizer, speaker, settings, TerminalView(),
                                     reopen_recognizer=reopen_recognizer)
         if fell_back(recognizer):

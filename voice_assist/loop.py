@@ -138,6 +138,10 @@ class Conversation:
             self.speaker.say(text)
             self.update(state=State.SPEAKING, said=text)
 
+    def speech_failed(self, error: Exception) -> None:
+        """Speech output gave up (the speaker thread calls this): the answer is shown in full instead."""
+        self.update(problem=f"I could not speak ({error}). The answer is shown above in full.")
+
     def greet(self) -> None:
         self.say(self.dialogue.greeting())
 

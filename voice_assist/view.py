@@ -35,7 +35,8 @@ class TerminalView:
                  f"  Heard:    {status.heard or '-'}",
                  f"  Reading:  {status.section or '-'}"]
         if status.said:
-            lines.append(f"  Saying:   {_shorten(status.said, 160)}")
+            said = status.said if status.problem else _shorten(status.said, 160)
+            lines.append(f"  Saying:   {said}")
         if status.problem:
             lines.append(f"  PROBLEM:  {status.problem}")
         lines.append(f"  Voice:    {status.rate} words a minute, volume {round(status.volume * 100)} %")
