@@ -36,29 +36,36 @@ def test_a_short_soak_leaks_no_threads_or_file_descriptors() -> None:
     assert max(sample.fds for sample in report.samples[1:]) == warm.fds
 
 
-OWN_SENTENCES = ("Sorry, I didn't catch that. Please say it again.", "Speaking slower.",
-                 "Treatment. Riluzole slows the disease a little. Do you want more?")
+OWN_SENTENCES = ("Sorry, I didn't catch that. Please say it again.", "Speaking slower.", "Speaking louder.",
+                 "This is as loud as I can speak.", "Treatment. Riluzole slows the disease a little. Do you want more?")
+"""Sentences whose echo the recognizer hears as commands: said as words ("didn't catch that" is repeat)
+or misheard ("Speaking louder." came back as "i cant the", which is louder)."""
 
 
-def echo_replies(soak: ModuleType, workdir: Path) -> int:
-    """Replies the assistant gives to hearing only itself (its sentences coming back as echo)."""
+def echo_replies(soak: ModuleType, workdir: Path) -> list[int]:
+    """For each of the assistant's sentences, how many replies it gave to hearing only itself (its echo)."""
     run = soak.Soak(1.0, seed=3, engine="pocketsphinx", workdir=workdir, on_sample=lambda sample: None,
                     sample_minutes=600)
     run.room(2.0)
+    counts = []
     for sentence in OWN_SENTENCES:
+        before = run.speech.replies
         run.conversation.say(sentence)
-        for _ in range(60):  # the echo, then a quiet room
+        for _ in range(120):  # the echo, then a quiet room
             run.room(1.0)
             if not run.speech.speaking:
                 break
         run.room(3.0)
-    return run.speech.replies - len(OWN_SENTENCES)
+        counts.append(run.speech.replies - before - 1)
+    return counts
 
 
-def test_the_assistant_does_not_answer_its_own_voice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_assistant_does_not_keep_answering_its_own_voice(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most one reply to an echo (a misheard one cannot be told from the user), never a loop."""
     soak = load_soak()
-    assert echo_replies(soak, tmp_path / "guarded") == 0
+    assert max(echo_replies(soak, tmp_path / "guarded")) <= 1
     from voice_assist.loop import Conversation
 
     monkeypatch.setattr(Conversation, "_is_own_echo", lambda self, command: False)
-    assert echo_replies(soak, tmp_path / "unguarded") > 0  # the echo really is heard as commands
+    assert max(echo_replies(soak, tmp_path / "unguarded")) >= 3  # without the guard it talks to itself
