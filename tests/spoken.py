@@ -141,8 +141,8 @@ def _espeak(text: str, voice: str, speed: int, pitch: int, word_gap_ms: int) -> 
     wav = subprocess.run([*command, text], capture_output=True, check=True).stdout
     if shutil.which("sox") is None:
         return _resample_wav(wav)
-    return subprocess.run(["sox", "-t", "wav", "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1",
-                           "-b", "16", "-e", "signed-integer", "-L", "-"],
+    return subprocess.run(["sox", "-D", "-t", "wav", "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1",
+                           "-b", "16", "-e", "signed-integer", "-L", "-"],  # -D: no dither, the same audio each run
                           input=wav, capture_output=True, check=True).stdout
 
 

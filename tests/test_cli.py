@@ -17,12 +17,12 @@ def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subpr
 
 
 def test_ask_json_gives_one_object_per_question_in_order(tmp_path):
-    result = run("ask", "--json", "will I need a feeding tube", "tell me a joke", "stop", "trouble swallowing",
+    result = run("ask", "--json", "will I need a feeding tube", "tell me a joke", "stop", "cramps",
                  env={"XDG_CONFIG_HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["input"] for r in records] == ["will I need a feeding tube", "tell me a joke", "stop",
-                                            "trouble swallowing"]
+                                            "cramps"]
     assert set(records[0]) == {"input", "transcript", "kind", "section", "command", "answer", "score",
                                "alternatives"}
     feeding, joke, stop, swallowing = records

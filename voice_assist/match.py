@@ -62,6 +62,11 @@ EVIDENCE_SCALE = 3.0
 """Evidence (summed word weights) at which a match is about two-thirds certain on evidence alone."""
 
 FIT_POWER = 0.7
+
+PHRASE_EVIDENCE = 3.0
+WHOLE_PHRASE = 0.95
+"""Saying one of a section's own phrases of several words in full ("what is ALS") is evidence in itself,
+however common its words are."""
 """Balance of fit (share of the question explained) against certainty (amount of evidence)."""
 
 MIN_KNOWN_WEIGHT = 1.0
@@ -229,14 +234,15 @@ class Matcher:
         for hit, weight in zip(hits, weights, strict=True):
             for section, credit in self._best_credit(hit).items():
                 explained[section] += weight * credit
-        phrase_recall = self._phrase_recall(hits)
+        phrase_recall, whole_phrase = self._phrase_recall(hits)
         scores = {}
         for section, evidence in explained.items():
             against = unknown + OTHER_SECTION_WEIGHT * (known - evidence)
-            certainty = 1 - math.exp(-evidence / EVIDENCE_SCALE)
+            recall = phrase_recall.get(section, 0.0)
+            certainty = 1 - math.exp(-(evidence + PHRASE_EVIDENCE * (section in whole_phrase)) / EVIDENCE_SCALE)
             fit = evidence / (evidence + against)
             scores[section] = 100 * fit ** FIT_POWER * certainty ** (1 - FIT_POWER) * (
-                0.55 + 0.45 * phrase_recall.get(section, 0.0))
+                0.55 + 0.45 * recall)
         return scores
 
     def _join_split_words(self, terms: list[str]) -> list[str]:
@@ -300,20 +306,24 @@ class Matcher:
                 credit[section] = max(credit.get(section, 0.0), similarity * weight)
         return credit
 
-    def _phrase_recall(self, hits: list[dict[str, float]]) -> dict[int, float]:
-        """Per section, the largest weighted share of one of its phrases that the question contains."""
+    def _phrase_recall(self, hits: list[dict[str, float]]) -> tuple[dict[int, float], set[int]]:
+        """Per section, the largest weighted share of one of its phrases that the question contains, and
+        the sections one of whose phrases of several words the question contains whole."""
         heard: dict[str, float] = {}
         for hit in hits:
             for term, similarity in hit.items():
                 heard[term] = max(heard.get(term, 0.0), similarity)
         recall: dict[int, float] = {}
+        whole: set[int] = set()
         touched = {index for term in heard for index in self._phrases_by_term.get(term, ())}
         for index in touched:
             phrase = self._phrases[index]
             weights = [self._weights[term] for term in phrase.terms]
             share = sum(w * heard.get(t, 0.0) for w, t in zip(weights, phrase.terms, strict=True)) / sum(weights)
             recall[phrase.section] = max(recall.get(phrase.section, 0.0), share)
-        return recall
+            if share >= WHOLE_PHRASE and len(phrase.terms) > 1:
+                whole.add(phrase.section)
+        return recall, whole
 
 
 def _terms(tokens: Iterable[str]) -> list[str]:
@@ -360,7 +370,7 @@ def _heard_surely(best: Match, rank: int, matches: list[Match]) -> bool:
     otherwise only a choice most guesses agree on."""
     if rank == 0 and best.score >= CLEAR_SCORE:
         return True
-    agreeing = sum(match.kind is best.kind and _choice(match) == _choice(best) for match in matches)
+    agreeing = sum(_choice(match) == _choice(best) for match in matches if match.kind is not MatchKind.NO_MATCH)
     return agreeing / len(matches) >= SPOKEN_AGREEMENT and best.score >= SPOKEN_ANSWER_MIN
 
 
