@@ -29,7 +29,7 @@ HEARD = [  # (what is said, how, words the transcript must contain)
     ("what is riluzole", {"voice": "en-us+f3"}, {"riluzole"}),
     ("will i need a feeding tube", {"voice": "en-gb+m3"}, {"feeding", "tube"}),
     ("will i need a breathing machine", {"speed": SLOW, "word_gap_ms": 200}, {"breathing", "machine"}),
-    ("will i need a feeding tube", {"noise": "babble", "noise_snr_db": 15}, {"feeding", "tube"}),
+    ("will i need a feeding tube", {"noise": "babble", "noise_snr_db": 20}, {"feeding", "tube"}),
     ("what is riluzole", {"noise": "white", "noise_snr_db": 15}, {"riluzole"}),
     ("stop", {"voice": "en-us+f3"}, {"stop"}),
 ]
