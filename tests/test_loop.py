@@ -205,7 +205,7 @@ def test_stop_while_speaking_silences_and_says_nothing_more(conversation, speake
 def test_repeat_while_speaking_starts_the_answer_again(conversation, speaker):
     ask(conversation, speaker, LONG_ANSWER)
     answer = speaker.said[-1]
-    feed(conversation, speaker, spoken("repeat") + silence(0.3))
+    feed(conversation, speaker, spoken("say that again") + silence(0.3))
     assert speaker.said[-1] == answer
     assert len(speaker.said) == 2
     assert speaker.stops >= 1

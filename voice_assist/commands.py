@@ -24,6 +24,7 @@ class Command(StrEnum):
 
 _SAYINGS = {
     Command.REPEAT: "repeat | repeat that | say that again | say it again | again | what did you say | pardon "
+                    "| do that again | that again "
                     "| come again | one more time | repeat please | i didnt catch that",
     Command.STOP: "stop | stop talking | stop it | be quiet | quiet | shut up | enough | thats enough | cancel "
                   "| hush | silence | stop reading",
