@@ -72,9 +72,16 @@ def test_a_misheard_best_guess_is_rescued_by_later_guesses_that_agree(matcher):
 
 
 def test_guesses_that_disagree_are_not_read_out(matcher):
-    match = matcher.match(["what muscle will do you", "to one avoid getting", "mood want not both als you"])
+    match = matcher.match(["what muscle will do you", "to one avoid getting", "is als test on in the",
+                            "does it run in pain relief"])
     assert match.kind is MatchKind.NO_MATCH
     assert match.uncertain
+
+
+def test_guesses_that_mostly_point_at_nothing_are_off_topic_not_misheard(matcher):
+    match = matcher.match(["what is the best pizza in town", "to one avoid getting", "what is the best piece of town"])
+    assert match.kind is MatchKind.NO_MATCH
+    assert not match.uncertain
 
 
 def test_a_clear_best_guess_is_not_displaced_by_a_weaker_one(matcher):

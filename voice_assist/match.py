@@ -42,7 +42,7 @@ the choice must score at least SPOKEN_ANSWER_MIN. Measured on 150 synthesized qu
 pocketsphinx: wrong sections read out fell from 39 to 18, right ones from 90 to 84, off-topic questions
 answered from 15 to 5 of 24."""
 
-SPOKEN_ANSWER_MIN = 65.0
+SPOKEN_ANSWER_MIN = 70.0
 
 ALTERNATIVE_PENALTY = 4.0
 """Per rank below the recognizer's best guess: a lower guess wins only when it matches clearly better."""
@@ -117,7 +117,8 @@ class Match:
     heard: str = ""
     """The recognizer guess this match was made from."""
     uncertain: bool = False
-    """Not answered because the recognizer's guesses disagree: ask the user to say it again."""
+    """Not answered because the recognizer's guesses, most of which point at something in the content,
+    disagree on what: ask the user to say it again. (When most point at nothing, it is off-topic.)"""
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,8 @@ class Matcher:
         rank, best = max(enumerate(matches), key=merit)
         if len(matches) > 1 and best.kind in (MatchKind.ANSWER, MatchKind.COMMAND) and not _heard_surely(
                 best, rank, matches):
-            return replace(best, kind=MatchKind.NO_MATCH, section=None, command=None, uncertain=True)
+            pointed = sum(match.kind is not MatchKind.NO_MATCH for match in matches) / len(matches)
+            return replace(best, kind=MatchKind.NO_MATCH, section=None, command=None, uncertain=pointed >= 0.5)
         return best
 
     def _match_one(self, heard: str) -> Match:
