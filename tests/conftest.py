@@ -5,6 +5,20 @@ from collections.abc import Iterator
 import pytest
 
 from tests.virtual_audio import VirtualAudio, virtual_audio
+from voice_assist.config import BUNDLED_CONTENT
+from voice_assist.content import Library, load_library
+from voice_assist.match import Matcher
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    """The shipped factsheets (the ALS one)."""
+    return load_library([BUNDLED_CONTENT])
+
+
+@pytest.fixture(scope="session")
+def matcher(library: Library) -> Matcher:
+    return Matcher(library)
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,6 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "als-factsheet
 REQUIRED_SECTIONS = ("overview", "causes", "risk-factors", "symptoms", "diagnosis", "treatment", "prevention")
 
 
-@pytest.fixture(scope="module")
-def library():
-    return load_library([BUNDLED_CONTENT])
-
-
 def test_the_als_factsheet_has_the_restored_sections(library):
     assert not library.problems
     assert [section.id for section in library.topics()] == list(REQUIRED_SECTIONS)

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice_assist.config import BUNDLED_CONTENT
-from voice_assist.content import load_library
 from voice_assist.dialogue import NOT_CAUGHT, NOT_IN_FACTSHEET, OFFER_MORE, RATE_MIN, Dialogue, Voice
-from voice_assist.match import Matcher
-
-
-@pytest.fixture(scope="module")
-def matcher():
-    return Matcher(load_library([BUNDLED_CONTENT]))
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.spoken import write_wav
 from tests.tiny_vosk import write_tiny_model
 from tests.virtual_audio import VirtualAudio
 from voice_assist.config import BUNDLED_CONTENT, Settings
@@ -53,11 +53,7 @@ def private_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def write_tone(path: Path, seconds: float, amplitude: float, frequency: float = 440.0) -> Path:
     times = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
     samples = np.rint(amplitude * 32767 * np.sin(2 * np.pi * frequency * times)).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes(samples.tobytes())
+    write_wav(samples.tobytes(), path)
     return path
 
 

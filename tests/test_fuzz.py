@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voice_assist.config import BUNDLED_CONTENT
 from voice_assist.content import Library, load_library, parse_factsheet
 from voice_assist.dialogue import Dialogue, Voice
 from voice_assist.errors import ContentError
@@ -33,16 +32,6 @@ _MARKDOWN_PIECES = ["# ", "## ", "### ", "{#", "}", "{#a/b}", "{#x}", "Ask:", "a
 markdown_like = st.lists(st.one_of(st.sampled_from(_MARKDOWN_PIECES), utf8_text.filter(lambda t: len(t) < 20)),
                          max_size=60).map("".join)
 """Text made mostly of the factsheet format's own marks, so the fuzzer reaches past the first check."""
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library([BUNDLED_CONTENT])
-
-
-@pytest.fixture(scope="module")
-def matcher(library: Library) -> Matcher:
-    return Matcher(library)
 
 
 def check_match(match: Match, library: Library) -> None:

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from tests.spoken import silence, synthesize
-from voice_assist.config import BUNDLED_CONTENT, Settings, load_settings
-from voice_assist.content import Library, load_library
+from voice_assist.config import Settings, load_settings
+from voice_assist.content import Library
 from voice_assist.dialogue import RATE_STEP, Dialogue, Voice
 from voice_assist.errors import AudioDeviceError
 from voice_assist.loop import Conversation, State, Status, run_voice
@@ -77,16 +77,6 @@ class RecordingView:
 
     def show(self, status: Status) -> None:
         self.shown.append(status)
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library([BUNDLED_CONTENT])
-
-
-@pytest.fixture(scope="module")
-def matcher(library: Library) -> Matcher:
-    return Matcher(library)
 
 
 @pytest.fixture(scope="module")

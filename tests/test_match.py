@@ -7,16 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from voice_assist.config import BUNDLED_CONTENT
-from voice_assist.content import load_library
-from voice_assist.match import Matcher, MatchKind
+from voice_assist.match import MatchKind
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.csv"
-
-
-@pytest.fixture(scope="module")
-def matcher():
-    return Matcher(load_library([BUNDLED_CONTENT]))
 
 
 @pytest.mark.parametrize(("question", "section"), [

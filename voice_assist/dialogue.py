@@ -105,7 +105,7 @@ class Dialogue:
             first, second = (candidate.section for candidate in match.alternatives[:2])
             self._state = replace(self._state, clarifying=(first, second), misunderstood=0)
             return Reply(f"Do you mean {self._name(first)}, or {self._name(second)}?", match)
-        if not match.heard.strip() or match.score == 0 or match.uncertain:
+        if not match.heard.strip() or match.uncertain:
             return self._not_caught(match)
         self._state = replace(self._state, misunderstood=0)
         return Reply(f"{NOT_IN_FACTSHEET} {self.topics_text()}", match)
