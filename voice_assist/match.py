@@ -44,6 +44,10 @@ answered from 15 to 5 of 24."""
 
 SPOKEN_ANSWER_MIN = 70.0
 
+COMMAND_RANK_MAX = 1
+"""A command in the recognizer's first or second guess is taken as heard: commands are short, so their
+other guesses scatter ("eat", "repeat", "the it"), and a wrong command reads out no medical text."""
+
 ALTERNATIVE_PENALTY = 4.0
 """Per rank below the recognizer's best guess: a lower guess wins only when it matches clearly better."""
 
@@ -371,6 +375,8 @@ def _heard_surely(best: Match, rank: int, matches: list[Match]) -> bool:
     well-heard one as variations of the same question. The best guess is read out when it matches clearly;
     otherwise only a choice most guesses agree on."""
     if rank == 0 and best.score >= CLEAR_SCORE:
+        return True
+    if best.kind is MatchKind.COMMAND and rank <= COMMAND_RANK_MAX:
         return True
     agreeing = sum(_choice(match) == _choice(best) for match in matches if match.kind is not MatchKind.NO_MATCH)
     return agreeing / len(matches) >= SPOKEN_AGREEMENT and best.score >= SPOKEN_ANSWER_MIN
