@@ -11,7 +11,7 @@ from tests.tiny_vosk import write_tiny_model
 from voice_assist import config
 from voice_assist.config import Settings
 from voice_assist.recognize import Domain
-from voice_assist.recognize.choose import EngineChoice, choose_engine, open_recognizer, vosk_importable
+from voice_assist.recognize.choose import EngineChoice, choose_engine, fell_back, open_recognizer, vosk_importable
 
 MODEL = Path("/models/vosk-model-small-en-us-0.15")
 DOMAIN = Domain(("what is als", "stop"))
@@ -77,6 +77,7 @@ def test_without_a_model_pocketsphinx_is_used_and_says_why(no_installed_models: 
     assert type(recognizer).__name__ == "PocketsphinxRecognizer"
     assert "pocketsphinx" in recognizer.description
     assert "no vosk model is installed" in recognizer.description
+    assert not fell_back(recognizer)
 
 
 def test_a_corrupt_model_falls_back_to_pocketsphinx(no_installed_models: Path, tmp_path: Path,
@@ -87,6 +88,7 @@ def test_a_corrupt_model_falls_back_to_pocketsphinx(no_installed_models: Path, t
     recognizer = open_recognizer(Settings(model=model), DOMAIN, tmp_path / "cache")
     assert type(recognizer).__name__ == "PocketsphinxRecognizer"
     assert "the vosk model could not be loaded" in recognizer.description
+    assert fell_back(recognizer)  # the voice loop says so at start-up
     assert str(model) in recognizer.description
     assert "pocketsphinx is used instead" in caplog.text
 
