@@ -142,12 +142,11 @@ class Matcher:
         self._phrases_by_term: dict[str, list[int]] = defaultdict(list)
         for index, section in enumerate(self._sections):
             self._index_section(index, section)
-        self._vocabulary = list(self._postings)
-        content_words = sorted((term for term in self._vocabulary if term not in STOPWORDS), key=len)
-        self._by_sound = {sound_key(term): term for term in content_words if len(term) >= 3}
-        self._long_words = [term for term in content_words if len(term) >= 6]
-        self._content_words = content_words
-        self._content_keys = [sound_key(term) for term in content_words]
+        self._content_words = sorted((term for term in self._postings if term not in STOPWORDS), key=len)
+        self._content_keys = [sound_key(term) for term in self._content_words]
+        self._by_sound = {key: term for key, term in zip(self._content_keys, self._content_words, strict=True)
+                          if len(term) >= 3}
+        self._long_words = [term for term in self._content_words if len(term) >= 6]
         self._weights = self._term_weights()
         self._commands = {_without_politeness(phrase): command for phrase, command in COMMAND_PHRASES.items()}
         self._command_phrases = list(self._commands)
@@ -163,9 +162,9 @@ class Matcher:
                 weight = _SOURCE_WEIGHTS[source]
                 self._postings[term][index] = max(self._postings[term].get(index, 0.0), weight)
             if source in ("ask", "title") and terms:
-                self._phrases_by_term_add(_Phrase(index, tuple(dict.fromkeys(terms))))
+                self._add_phrase(_Phrase(index, tuple(dict.fromkeys(terms))))
 
-    def _phrases_by_term_add(self, phrase: _Phrase) -> None:
+    def _add_phrase(self, phrase: _Phrase) -> None:
         self._phrases.append(phrase)
         for term in phrase.terms:
             self._phrases_by_term[term].append(len(self._phrases) - 1)
