@@ -178,7 +178,6 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
 
 def _listen(args: argparse.Namespace, settings: Settings) -> int:
     """The product: listen, answer aloud, steered by voice."""
-
     library = _library(settings)
     dialogue = Dialogue(library, Voice(settings.rate, settings.volume))
 
@@ -203,8 +202,10 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
             run_keyboard(conversation, sys.stdin)
             speaker.wait(timeout=60)
             return 0
-        problem = _microphone_problem(settings)
-        if problem and sys.stdin.isatty():
+        # Probing opens the microphone once more (about 2 s through PulseAudio); worth it only when
+        # someone at the keyboard can take the typed mode; unattended, run_voice retries on its own.
+        problem = _microphone_problem(settings) if sys.stdin.isatty() else None
+        if problem:
             conversation.say(f"I can't find a microphone. {problem} You can type questions instead.")
             print(f"voice-assist: no microphone: {problem}\nType a question and press Enter.", file=sys.stderr)
             run_keyboard(conversation, sys.stdin)
