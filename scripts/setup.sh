@@ -15,6 +15,7 @@ set -euo pipefail
 
 DEBIAN_PACKAGES=(python3 python3-venv espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils
                  libasound2-plugins alsa-utils sox)
+DEV_PACKAGES=(flite)  # a second speech synthesizer, built from recordings of people, for spoken test questions
 MIN_PYTHON=(3 11)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,7 +24,7 @@ EXTRA=""
 CHECK=""
 for argument in "$@"; do
     case "$argument" in
-        --dev) EXTRA="dev" ;;
+        --dev) EXTRA="dev"; DEBIAN_PACKAGES+=("${DEV_PACKAGES[@]}") ;;
         --check) CHECK=1 ;;
         *) echo "usage: scripts/setup.sh [--dev] [--check]" >&2; exit 64 ;;
     esac

@@ -1,9 +1,12 @@
-"""Spoken questions for tests: espeak-ng speech as 16 kHz mono s16le PCM, optionally slowed, noisy or halting.
+"""Spoken questions for tests: synthesized speech as 16 kHz mono s16le PCM, optionally slowed, noisy or halting.
 
-Everything is made with real programs (espeak-ng, sox) and cached for the test session, so a table of
-questions over several voices costs each sound once.
+Everything is made with real programs (espeak-ng, flite, sox) and cached for the test session, so a table of
+questions over several voices costs each sound once. espeak-ng's voices are made by formula and sound
+unlike any person; flite's voices ("flite:awb") are built from recordings of real speakers, so they are
+the closer stand-in for the people who will talk to the assistant.
 
     pcm = synthesize("what is riluzole", voice="en+f3", speed=110, noise="babble", noise_snr_db=10)
+    pcm = synthesize("what is riluzole", voice="flite:awb", speed=110, word_gap_ms=400)
     path = wav_file("stop")            # a WAV file in the session folder, e.g. for paplay
 """
 
@@ -28,6 +31,9 @@ SAMPLE_RATE = 16_000
 VOICES = ("en-us", "en", "en-us+f3", "en-gb+m3", "en-us+f2")
 """espeak-ng voices with different pitch and timbre, men's and women's."""
 
+FLITE_VOICES = ("flite:slt", "flite:awb", "flite:rms", "flite:kal16")
+"""flite voices from recordings: a US woman, a Scottish man, two US men."""
+
 SLOW = 110
 """Words per minute for slow, effortful speech (espeak-ng's default is 175)."""
 
@@ -46,10 +52,11 @@ class Speech:
 
     text: str
     voice: str = "en-us"
+    """An espeak-ng voice, or "flite:" and a flite voice."""
     speed: int = 150
     """Words per minute."""
     pitch: int = 50
-    """espeak-ng pitch, 0 to 99."""
+    """espeak-ng pitch, 0 to 99 (flite voices keep their own)."""
     word_gap_ms: int = 0
     """Extra silence between words, milliseconds (halting speech)."""
     noise: str | None = None
@@ -63,7 +70,7 @@ class Speech:
 def synthesize(text: str, voice: str = "en-us", speed: int = 150, pitch: int = 50, *,
                word_gap_ms: int = 0, noise: str | None = None, noise_snr_db: float | None = None,
                lead_silence_s: float = 0.3) -> bytes:
-    """The text spoken by espeak-ng, as 16 kHz mono s16le PCM.
+    """The text spoken by espeak-ng or flite, as 16 kHz mono s16le PCM.
 
     ``noise_snr_db`` alone implies white noise; ``noise`` alone mixes it at 20 dB.
     """
@@ -120,7 +127,10 @@ def _power(samples: np.ndarray) -> float:
 
 @functools.lru_cache(maxsize=512)
 def _render(speech: Speech) -> bytes:
-    pcm = _espeak(speech.text, speech.voice, speech.speed, speech.pitch, speech.word_gap_ms)
+    if speech.voice.startswith("flite:"):
+        pcm = _flite(speech.text, speech.voice.removeprefix("flite:"), speech.speed, speech.word_gap_ms)
+    else:
+        pcm = _espeak(speech.text, speech.voice, speech.speed, speech.pitch, speech.word_gap_ms)
     pad = silence(speech.lead_silence_s)
     pcm = pad + pcm + pad
     if speech.noise == "white":
@@ -134,11 +144,29 @@ def _render(speech: Speech) -> bytes:
 
 @functools.lru_cache(maxsize=1024)
 def _espeak(text: str, voice: str, speed: int, pitch: int, word_gap_ms: int) -> bytes:
-    """espeak-ng's 22,050 Hz WAV resampled to 16 kHz raw PCM (by sox, or the project's resampler)."""
+    """espeak-ng's speech as 16 kHz raw PCM."""
     command = ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout"]
     if word_gap_ms:
         command += ["-g", str(max(1, word_gap_ms // 10))]  # espeak-ng counts in 10 ms units
-    wav = subprocess.run([*command, text], capture_output=True, check=True).stdout
+    return _pcm_of(subprocess.run([*command, text], capture_output=True, check=True).stdout)
+
+
+@functools.lru_cache(maxsize=1024)
+def _flite(text: str, voice: str, speed: int, word_gap_ms: int) -> bytes:
+    """flite's speech as 16 kHz raw PCM; halting speech is each word said alone, with a pause after it."""
+    if word_gap_ms:
+        gap = silence(word_gap_ms / 1000)
+        return gap.join(_flite(word, voice, speed, 0) for word in text.split())
+    stretch = 150 / speed  # the speed of Speech is words per minute, about 150 in flite's own pace
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "speech.wav"
+        subprocess.run(["flite", "-voice", voice, "--setf", f"duration_stretch={stretch:.2f}", "-t", text,
+                        "-o", str(path)], capture_output=True, check=True)
+        return _pcm_of(path.read_bytes())
+
+
+def _pcm_of(wav: bytes) -> bytes:
+    """A WAV file's audio as 16 kHz raw PCM (by sox, or the project's resampler)."""
     if shutil.which("sox") is None:
         return _resample_wav(wav)
     return subprocess.run(["sox", "-D", "-t", "wav", "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1",

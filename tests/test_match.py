@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from voice_assist.match import MatchKind
+from voice_assist.content import load_library
+from voice_assist.match import Matcher, MatchKind
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.csv"
 
@@ -26,6 +27,9 @@ QUESTIONS = Path(__file__).parent / "data" / "questions.csv"
     ("tell me more about breathing", "treatment/breathing"),
     ("what are the symptoms", "symptoms"),
     ("how do you prevent it", "prevention"),
+    ("what exactly is als", "overview"),
+    ("will physical therapy help", "treatment/physical-therapy"),
+    ("what treatments are there", "treatment"),
 ])
 def test_questions_land_on_their_section(matcher, question, section):
     match = matcher.match([question])
@@ -37,9 +41,26 @@ def test_questions_land_on_their_section(matcher, question, section):
 @pytest.mark.parametrize("question", [
     "what's the weather", "tell me a joke", "what is diabetes", "what causes cancer", "blorp fizzle wug", "",
     "how do I treat a sunburn", "um", "is high cholesterol hereditary",
+    "what are the early signs of Alzheimer's", "what are the risk factors for heart disease",
 ])
 def test_off_topic_questions_are_not_answered(matcher, question):
     assert matcher.match([question]).kind is MatchKind.NO_MATCH
+
+
+def test_a_guess_naming_another_illness_is_not_outvoted_by_later_guesses(matcher):
+    heard = ["what are the early signs of alzheimer's", "what are the early signs of als",
+             "what are the early signs of als", "what are the early signs of als"]
+
+    assert matcher.match(heard).kind is MatchKind.NO_MATCH
+    assert matcher.match(heard[1:]).section == "symptoms/early"
+
+
+def test_another_illness_the_content_covers_is_answered(tmp_path):
+    (tmp_path / "stroke.md").write_text("## Stroke {#stroke}\n\nAsk: what is a stroke\n\n"
+                                        "A stroke happens when blood flow to the brain stops.\n", encoding="utf-8")
+    match = Matcher(load_library([tmp_path])).match(["what is a stroke"])
+
+    assert (match.kind, match.section) == (MatchKind.ANSWER, "stroke")
 
 
 @pytest.mark.parametrize(("said", "command"), [

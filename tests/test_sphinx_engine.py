@@ -7,7 +7,7 @@ from pathlib import Path
 import pocketsphinx
 import pytest
 
-from tests.spoken import SLOW, silence, synthesize
+from tests.spoken import FLITE_VOICES, SLOW, silence, synthesize
 from voice_assist.recognize import Domain, Transcript
 from voice_assist.recognize.domain_lm import KEEP_MODELS, arpa_model, build_domain_model, words_of
 from voice_assist.recognize.pronounce import espeak_to_cmu
@@ -245,6 +245,19 @@ RIGHT_SECTION_RATE = 0.75
 Measured: 17/20 (pocketsphinx hears espeak-ng's synthetic voices less well than people); the margin
 leaves room for edits to the content, which change the language model."""
 
+RIGHT_SECTION_RATE_RECORDED_VOICES = 0.85
+"""The same for flite's voices, built from recordings of people: measured 20/20 clean, 19/20 slow
+with pauses between words."""
+
+OFF_TOPIC_HEALTH = [  # other illnesses: the most harmful to answer from the ALS factsheet
+    ("what is diabetes", "flite:rms"),
+    ("how is asthma diagnosed", "flite:slt"),
+    ("what are the early signs of alzheimer's", "flite:awb"),
+    ("what are the symptoms of covid", "flite:kal16"),
+    ("how can i prevent the flu", "flite:rms"),
+    ("what are the risk factors for heart disease", "flite:awb"),
+]
+
 
 @pytest.fixture(scope="module")
 def content_recognizer(cache_dir: Path):
@@ -284,3 +297,37 @@ def test_spoken_off_topic_questions_are_not_answered(content_recognizer) -> None
 
     # measured: 1 of 4 is answered ("tell me a joke", heard as "do the ok"): the matcher's business
     assert len(answered) <= 1, answered
+
+
+def _section_heard(content_recognizer, said: str, **how: object) -> tuple[str | None, tuple[str, ...]]:
+    """The section the matcher reads out for the spoken question (None: no answer), and what was heard."""
+    recognizer, matcher = content_recognizer
+    transcript = recognize(recognizer, synthesize(said, **how))
+    match = matcher.match(list(transcript.alternatives))
+    return (match.section if str(match.kind) == "answer" else None), transcript.alternatives
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [{}, {"speed": SLOW, "word_gap_ms": 300}], ids=["clean", "slow+pauses"])
+def test_questions_in_voices_recorded_from_people_reach_their_section(content_recognizer, how: dict) -> None:
+    outcomes = []
+    for index, (said, _, section) in enumerate(END_TO_END):
+        voice = FLITE_VOICES[index % len(FLITE_VOICES)]
+        got, heard = _section_heard(content_recognizer, said, voice=voice, **how)
+        outcomes.append((said, voice, section, got, heard[:2]))
+    right = [row for row in outcomes if row[2] == row[3]]
+    wrong = [row for row in outcomes if row[3] not in (None, row[2])]
+
+    assert len(right) >= RIGHT_SECTION_RATE_RECORDED_VOICES * len(END_TO_END), [r for r in outcomes if r not in right]
+    assert not wrong
+
+
+@pytest.mark.slow
+def test_questions_about_other_illnesses_are_not_answered(content_recognizer) -> None:
+    answered = []
+    for said, voice in OFF_TOPIC_HEALTH:
+        got, heard = _section_heard(content_recognizer, said, voice=voice)
+        if got is not None:
+            answered.append((said, voice, heard[:2], got))
+
+    assert not answered

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from voice_assist.commands import COMMAND_PHRASES
 from voice_assist.content import Library, Section
+from voice_assist.other_subjects import OTHER_SUBJECTS
 from voice_assist.text import FILLERS, STOPWORDS, sound_key, stem, words
 
 ANSWER_MIN = 55.0
@@ -66,12 +67,12 @@ EVIDENCE_SCALE = 3.0
 """Evidence (summed word weights) at which a match is about two-thirds certain on evidence alone."""
 
 FIT_POWER = 0.7
+"""Balance of fit (share of the question explained) against certainty (amount of evidence)."""
 
 PHRASE_EVIDENCE = 3.0
 WHOLE_PHRASE = 0.95
 """Saying one of a section's own phrases of several words in full ("what is ALS") is evidence in itself,
 however common its words are."""
-"""Balance of fit (share of the question explained) against certainty (amount of evidence)."""
 
 MIN_KNOWN_WEIGHT = 1.0
 """Even a word every section uses ("ALS") is evidence the question is about this factsheet."""
@@ -150,6 +151,8 @@ class Matcher:
         self._weights = self._term_weights()
         self._commands = {_without_politeness(phrase): command for phrase, command in COMMAND_PHRASES.items()}
         self._command_phrases = list(self._commands)
+        self._other_subjects = [terms for terms in (tuple(_terms(words(subject))) for subject in OTHER_SUBJECTS)
+                                if not all(term in self._postings for term in terms)]
 
     def _index_section(self, index: int, section: Section) -> None:
         sources = [("title", section.title), *(("ask", ask) for ask in section.asks),
@@ -188,6 +191,8 @@ class Matcher:
             rank, match = ranked
             return match.kind is not MatchKind.NO_MATCH, match.score - rank * ALTERNATIVE_PENALTY
 
+        if self._names_other_subject(words(alternatives[0])):
+            return matches[0]
         rank, best = max(enumerate(matches), key=merit)
         if len(matches) > 1 and best.kind in (MatchKind.ANSWER, MatchKind.COMMAND) and not _heard_surely(
                 best, rank, matches):
@@ -200,10 +205,18 @@ class Matcher:
         command = self._command(tokens)
         if command:
             return command
+        if self._names_other_subject(tokens):
+            return Match(MatchKind.NO_MATCH, heard=heard)
         scores = self.score_sections(tokens)
         ranked = sorted(scores.items(), key=lambda item: -item[1])[:4]
         alternatives = tuple(Candidate(self._sections[i].id, round(score, 1)) for i, score in ranked)
         return _decide(alternatives, heard)
+
+    def _names_other_subject(self, tokens: list[str]) -> bool:
+        """The question names an illness or health subject the content does not cover (see other_subjects)."""
+        terms = _terms(tokens)
+        return any(terms[start:start + len(subject)] == list(subject)
+                   for subject in self._other_subjects for start in range(len(terms) - len(subject) + 1))
 
     def _command(self, tokens: list[str]) -> Match | None:
         """A command said alone, or wrapped in words that are not about anything in the content
@@ -391,11 +404,21 @@ def _decide(alternatives: tuple[Candidate, ...], heard: str) -> Match:
     if not alternatives or alternatives[0].score < ANSWER_MIN:
         score = alternatives[0].score if alternatives else 0.0
         return Match(MatchKind.NO_MATCH, score=score, alternatives=alternatives, heard=heard)
-    first = alternatives[0]
-    rival = next((c for c in alternatives[1:] if not _related(c.section, first.section)), None)
+    first = _most_specific(alternatives)
+    rival = next((c for c in alternatives if c.section != first.section and not _related(c.section, first.section)),
+                 None)
     if rival and rival.score >= ANSWER_MIN and first.score - rival.score < CLARIFY_MARGIN:
         return Match(MatchKind.CLARIFY, score=first.score, alternatives=(first, rival), heard=heard)
-    return Match(MatchKind.ANSWER, section=first.section, score=first.score, alternatives=alternatives, heard=heard)
+    ranked = (first, *(candidate for candidate in alternatives if candidate is not first))
+    return Match(MatchKind.ANSWER, section=first.section, score=first.score, alternatives=ranked, heard=heard)
+
+
+def _most_specific(alternatives: tuple[Candidate, ...]) -> Candidate:
+    """The best section, or one of its own parts scoring almost as well: "will physical therapy help" is
+    better answered by the part on physical therapy than by the overview of all treatments."""
+    first = alternatives[0]
+    return next((c for c in alternatives[1:] if c.section.startswith(first.section + "/")
+                 and first.score - c.score < CLARIFY_MARGIN), first)
 
 
 def _related(one: str, other: str) -> bool:

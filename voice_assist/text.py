@@ -14,7 +14,7 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 FILLERS = frozenset("""
 um umm uh uhh er erm ah oh hmm mm hey hi hello okay ok so well like please pls just really actually
-basically honestly kind sort thanks thank
+basically honestly kind sort thanks thank exactly generally usually normally typically ever even
 """.split())
 """Words that carry nothing in a spoken question or command."""
 

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from voice_assist.commands import COMMAND_PHRASES
 from voice_assist.content import Library
+from voice_assist.other_subjects import OTHER_SUBJECTS
 
 SAMPLE_RATE = 16_000
 """Hertz. Both engines' English models are trained on 16 kHz audio."""
@@ -32,7 +33,8 @@ class Domain:
     """What can be asked, so the recognizer can favour it: phrases from the content and the commands."""
 
     phrases: tuple[str, ...]
-    """Example questions, titles, lay words and command phrases, lower case."""
+    """Example questions, titles, lay words and command phrases, lower case; also other health subjects,
+    so that a question about one of them is heard as it is, not as the nearest words of the content."""
 
 
 class Recognizer(Protocol):
@@ -52,8 +54,9 @@ class Recognizer(Protocol):
 
 
 def domain_of(library: Library) -> Domain:
-    """Everything worth hearing: section titles, the ways people ask, and the commands."""
+    """Everything worth hearing: section titles, the ways people ask, the commands, and health subjects
+    the content may not cover."""
     phrases = [section.title for section in library.sections]
     phrases += [ask for section in library.sections for ask in section.asks]
-    phrases += list(COMMAND_PHRASES)
+    phrases += [*COMMAND_PHRASES, *OTHER_SUBJECTS]
     return Domain(tuple(dict.fromkeys(phrase.lower() for phrase in phrases)))
