@@ -2,8 +2,9 @@
 
 Two files, so that nothing a caregiver wrote is ever rewritten by the program:
 - ``config.toml`` (``$XDG_CONFIG_HOME/voice-assist``) is the caregiver's; the program only reads it.
-- ``voice.toml`` (``$XDG_STATE_HOME/voice-assist``) holds the voice settings changed by voice
-  ("slower", "louder"); the program rewrites it, and it wins over ``config.toml``.
+- ``voice.toml`` (``$XDG_STATE_HOME/voice-assist``) holds the speech rate and volume changed by voice
+  ("slower", "louder"); the program rewrites it, and they win over ``config.toml``. Nothing else is read
+  from it, so the voice a caregiver chooses in ``config.toml`` always applies.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CONTENT = PROJECT_ROOT / "content"
 CHECKOUT_MODELS = PROJECT_ROOT / "models"
 
-VOICE_KEYS = ("rate", "volume", "voice")
+VOICE_KEYS = ("rate", "volume")
+"""The settings that voice commands change, kept in voice.toml."""
 ENGINES = ("auto", "vosk", "pocketsphinx")
 
 
@@ -125,7 +127,7 @@ def read_settings(config_file: Path | None = None,
     problems: list[ConfigProblem] = []
     for path in (config_file, voice_file):
         read, problem = _read_toml(path)
-        values.update(read)
+        values.update({key: entry for key, entry in read.items() if path == config_file or key in VOICE_KEYS})
         problems += [problem] if problem else []
     settings = Settings()
     user_content = data_dir() / "content"
@@ -210,7 +212,7 @@ def save_voice(settings: Settings, voice_file: Path | None = None) -> None:
     still applies until the program stops, and the conversation goes on."""
     voice_file = voice_file or state_dir() / "voice.toml"
     values = dataclasses.asdict(settings)
-    body = "".join(f"{key} = {_toml_value(values[key])}\n" for key in VOICE_KEYS)
+    body = "".join(f"{key} = {values[key]!r}\n" for key in VOICE_KEYS)  # numbers: Python and TOML agree
     temporary = voice_file.with_suffix(".tmp")
     try:
         voice_file.parent.mkdir(parents=True, exist_ok=True)
@@ -224,19 +226,3 @@ def save_voice(settings: Settings, voice_file: Path | None = None) -> None:
                     voice_file, error.strerror or error)
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
-
-
-_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + "".join(_toml_char(char) for char in value) + '"'
-    return repr(value)
-
-
-def _toml_char(char: str) -> str:
-    """TOML basic strings may not hold raw control characters: escaped, the file always parses again."""
-    if char in _TOML_ESCAPES:
-        return _TOML_ESCAPES[char]
-    return f"\\u{ord(char):04x}" if ord(char) < 0x20 or char == "\x7f" else char
