@@ -47,7 +47,7 @@ from voice_assist.dialogue import Dialogue, Voice  # noqa: E402
 from voice_assist.loop import Conversation, Status, run_voice  # noqa: E402
 from voice_assist.recognize import domain_of  # noqa: E402
 from voice_assist.recognize.choose import open_recognizer  # noqa: E402
-from voice_assist.speak import Speaker  # noqa: E402
+from voice_assist.speak.speaker import Speaker  # noqa: E402
 
 RATE = 16_000
 FRAME = RATE // 100

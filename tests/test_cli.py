@@ -98,3 +98,12 @@ def test_transcribe_prints_what_was_heard(tmp_path):
     guesses = [line.split("\t")[2] for line in result.stdout.splitlines()]
     assert len(guesses) >= 2
     assert "feeding" in guesses[0]
+
+
+def test_typed_questions_never_load_the_sound_or_speech_libraries():
+    """`ask` must work on a machine whose sound system is broken or absent."""
+    code = ("import sys; from voice_assist.cli import main; main(['ask', 'what is als']); "
+            "print(sorted({'sounddevice', 'pocketsphinx', 'vosk', 'pyttsx3'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+
+    assert result.stdout.splitlines()[-1] == "[]"

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from tests.virtual_audio import VirtualAudio
 from voice_assist.config import Settings
 from voice_assist.errors import SpeechOutputError
-from voice_assist.speak import Speaker, voices
+from voice_assist.speak import voices
+from voice_assist.speak.speaker import Speaker
 from voice_assist.speak.synth import Synthesizer, VoiceSettings, parse_wav
 from voice_assist.speak.text import LONG_PIECE, MAX_PIECE, split_sentences
 

@@ -20,7 +20,7 @@ from voice_assist.errors import VoiceAssistError
 from voice_assist.loop import Conversation, run_keyboard, run_voice
 from voice_assist.recognize import SAMPLE_RATE, Recognizer, Transcript, domain_of
 from voice_assist.recognize.choose import fell_back, open_recognizer
-from voice_assist.speak import Speaker, SpeechOutput
+from voice_assist.speak import SpeechOutput
 from voice_assist.view import TerminalView
 
 log = logging.getLogger(__name__)
@@ -190,6 +190,8 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
     def speech_failed(error: Exception) -> None:  # the speaker exists before the conversation it reports to
         if conversation is not None:
             conversation.speech_failed(error)
+
+    from voice_assist.speak.speaker import Speaker  # loads the sound library: only for the conversation
 
     with Speaker(settings, on_error=speech_failed) as speaker:
         conversation = Conversation(dialogue, recognizer, speaker, settings, TerminalView(),

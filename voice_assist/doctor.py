@@ -23,7 +23,7 @@ from voice_assist.recognize import SAMPLE_RATE
 from voice_assist.vad import VadTuning, frame_level
 
 if TYPE_CHECKING:
-    from voice_assist.speak import Speaker
+    from voice_assist.speak.speaker import Speaker
 
 log = logging.getLogger(__name__)
 
@@ -399,7 +399,7 @@ def _guarded(item: str, check: Callable[[], Sequence[Finding]]) -> Sequence[Find
 
 
 def _open_speaker(settings: Settings) -> Speaker | None:
-    from voice_assist.speak import Speaker  # imported here: it loads the whole speech stack
+    from voice_assist.speak.speaker import Speaker  # imported here: it loads the whole speech stack
 
     try:
         return Speaker(settings)

@@ -1,7 +1,9 @@
 """Speech out: text is split into sentences, synthesized by pyttsx3 (espeak-ng) in a watched worker
 process, and played through a sounddevice stream that "stop" silences at once.
 
-``Speaker`` is the real thing; the conversation loop depends only on the ``SpeechOutput`` protocol.
+``speaker.Speaker`` is the real thing; the conversation loop depends only on the ``SpeechOutput`` protocol.
+Importing this package does not load the sound library: ``ask`` and the other text commands never touch
+the sound system.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from voice_assist.errors import SpeechOutputError
-from voice_assist.speak.speaker import Speaker
 from voice_assist.speak.text import split_sentences
 
 
@@ -68,4 +69,4 @@ def voices(language: str = "") -> list[Voice]:
     return found
 
 
-__all__ = ["Speaker", "SpeechOutput", "Voice", "split_sentences", "voices"]
+__all__ = ["SpeechOutput", "Voice", "split_sentences", "voices"]
