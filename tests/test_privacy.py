@@ -403,6 +403,14 @@ def test_the_recorder_writes_whole_wav_files_with_distinct_names(tmp_path: Path)
     assert sorted(path.suffix for path in (tmp_path / "recordings").iterdir()) == [".wav", ".wav"]
 
 
+def test_only_the_newest_recordings_are_kept(tmp_path: Path) -> None:
+    times = iter(range(1_700_000_000, 1_700_000_100))
+    recorder = Recorder(tmp_path, clock=lambda: next(times), keep=3)
+    saved = [recorder.save(bytes([number, 0]) * 800) for number in range(5)]
+
+    assert sorted(tmp_path.iterdir()) == sorted(saved[2:])
+
+
 def test_a_recorder_that_cannot_write_does_not_raise(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "data"
     blocker.write_text("a file where the folder should be")

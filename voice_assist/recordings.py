@@ -2,7 +2,8 @@
 ever written anywhere.
 
 Each utterance becomes one 16 kHz mono 16-bit WAV file in ``data_dir()/recordings``, named by the time it
-ended, e.g. ``2026-11-24_14-03-22.517.wav``: useful to hear later what the recognizer got wrong.
+ended, e.g. ``2026-11-24_14-03-22.517.wav``: useful to hear later what the recognizer got wrong. Only the
+newest ``KEEP_RECORDINGS`` are kept, so a device that runs for months does not fill up with old voices.
 """
 
 from __future__ import annotations
@@ -24,13 +25,17 @@ MIN_FREE_BYTES = 200 * 1024 * 1024
 """Recording stops while the disk has less free space than this: the assistant matters more than its
 recordings (20 s of audio is 640 KB)."""
 
+KEEP_RECORDINGS = 1000
+"""Recordings kept; older ones are deleted as new ones come (a question of 3 s is about 100 KB)."""
+
 
 class Recorder:
     """Writes utterances as WAV files into one folder; never raises (a failure is logged once)."""
 
-    def __init__(self, folder: Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, folder: Path, *, clock: Callable[[], float] = time.time, keep: int = KEEP_RECORDINGS) -> None:
         self.folder = folder
         self._clock = clock
+        self._keep = keep
         self._warned = False
 
     def save(self, pcm: bytes) -> Path | None:
@@ -42,7 +47,9 @@ class Recorder:
             if shutil.disk_usage(self.folder).free < MIN_FREE_BYTES:
                 self._warn_once("the disk is nearly full")
                 return None
-            return self._write(pcm[:len(pcm) // 2 * 2])
+            path = self._write(pcm[:len(pcm) // 2 * 2])
+            self._delete_oldest()
+            return path
         except OSError as error:
             self._warn_once(str(error.strerror or error))
             return None
@@ -62,6 +69,11 @@ class Recorder:
                 partial.unlink(missing_ok=True)
         log.debug("Recorded %.1f s to %s", len(pcm) / 2 / SAMPLE_RATE, path)
         return path
+
+    def _delete_oldest(self) -> None:
+        recordings = sorted(self.folder.glob("*.wav"), key=lambda path: (path.stat().st_mtime_ns, path.name))
+        for path in recordings[:-self._keep]:
+            path.unlink(missing_ok=True)
 
     def _free_name(self) -> Path:
         now = self._clock()
