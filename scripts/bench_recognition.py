@@ -304,6 +304,8 @@ def main() -> None:
                         help="the spoken questions (default: tuning)")
     parser.add_argument("--quick", action="store_true", help="two voices only")
     parser.add_argument("--show", action="store_true", help="print every transcript")
+    parser.add_argument("--transcripts", type=Path, help="also write every utterance and what was heard to this "
+                        "JSON file (to score matcher changes without recognizing again)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -326,6 +328,10 @@ def main() -> None:
             continue
         data = json.loads(output.stdout)
         report(engine, data, said, matcher)
+        if args.transcripts:
+            rows = [{"engine": engine, "text": u.text, "expected": list(u.expected), "condition": u.condition,
+                     "alternatives": r["alternatives"]} for u, r in zip(said, data["results"], strict=True)]
+            args.transcripts.write_text(json.dumps(rows, indent=1), encoding="utf-8")
         if args.show:
             for utterance, r in zip(said, data["results"], strict=True):
                 print(f"    [{utterance.condition}] {utterance.text!r:45} -> {r['alternatives'][:3]}")

@@ -29,11 +29,11 @@ FACTS = [  # (requested, vosk importable, model found, model problem), engine, w
     (("auto", True, None, "no vosk model is installed (looked in x)"),
      "pocketsphinx", "no vosk model is installed (looked in x); using pocketsphinx"),
     (("auto", True, MODEL, "The speech model in /m is incomplete: am/final.mdl missing."),
-     "pocketsphinx", "incomplete: am/final.mdl missing; using pocketsphinx"),
+     "pocketsphinx", "could not be loaded (The speech model in /m is incomplete: am/final.mdl missing); using pocketsphinx"),
     (("vosk", True, None, None),
      "pocketsphinx", "vosk was chosen in the settings, but no vosk model was found"),
     (("vosk", False, MODEL, None),
-     "pocketsphinx", "vosk was chosen in the settings, but the vosk library"),
+     "pocketsphinx", "vosk was chosen in the settings, but the vosk model could not be loaded (the vosk library"),
 ]
 
 
@@ -99,6 +99,7 @@ def test_an_incomplete_model_named_in_settings_falls_back(no_installed_models: P
     recognizer = open_recognizer(Settings(engine="vosk", model=model), DOMAIN, tmp_path / "cache")
     assert type(recognizer).__name__ == "PocketsphinxRecognizer"
     assert "conf/mfcc.conf missing" in recognizer.description
+    assert fell_back(recognizer)
 
 
 def test_pocketsphinx_when_asked_even_with_a_model(no_installed_models: Path, tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -107,3 +109,20 @@ def test_typed_questions_never_load_the_sound_or_speech_libraries():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
 
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.audio
+def test_a_broken_speech_model_is_announced_and_the_basic_one_answers(tmp_path, pulse):
+    """The person using it cannot read the screen: the fallback is said aloud, then questions still work."""
+    broken = tmp_path / "vosk-model"
+    broken.mkdir()
+    (broken / "README").write_text("half of a copied model\n")
+    env = {**pulse.env, "VOICE_ASSIST_MODEL": str(broken), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    result = subprocess.run([sys.executable, "-m", "voice_assist", "--keyboard"], input="what causes als\nstop\n",
+                            capture_output=True, text=True, timeout=120, cwd=ROOT, env=env, check=False)
+
+    assert result.returncode == 0, result.stderr
+    assert "Saying:   The installed speech model could not be loaded" in result.stdout
+    assert "Reading:  causes" in result.stdout
+    assert str(broken) in result.stderr  # the caregiver's log says which model and what is wrong with it

@@ -26,7 +26,8 @@ class TerminalView:
         if self._fancy:
             self.stream.write(_CLEAR + "\n".join(self._lines(status)) + "\n")
         else:
-            self.stream.write(" | ".join(line.strip() for line in self._lines(status)[:3]) + "\n")
+            # a log (the service's journal): state, heard, reading and what is said, one line per change
+            self.stream.write(" | ".join(line.strip() for line in self._lines(status)[:4 if status.said else 3]) + "\n")
         self.stream.flush()
 
     def _lines(self, status: Status) -> list[str]:

@@ -38,14 +38,19 @@ def choose_engine(requested: str, vosk_importable: bool, model: Path | None,
     if requested == "pocketsphinx":
         return EngineChoice("pocketsphinx", None, "pocketsphinx was chosen in the settings")
     wanted = "vosk was chosen in the settings, but " if requested == "vosk" else ""
+    if model is not None and model_problem is not None:
+        return _fallback(wanted, f"{VOSK_FAILED} ({_sentence_part(model_problem)})")
     if not vosk_importable:
-        return EngineChoice("pocketsphinx", None,
-                            f"{wanted}the vosk library is not installed or cannot be loaded; using pocketsphinx")
-    if model is None or model_problem is not None:
-        problem = model_problem or "no vosk model was found"
-        return EngineChoice("pocketsphinx", None, f"{wanted}{_sentence_part(problem)}; using pocketsphinx")
+        problem = "the vosk library is not installed or cannot be loaded"
+        return _fallback(wanted, f"{VOSK_FAILED} ({problem})" if model is not None else problem)
+    if model is None:
+        return _fallback(wanted, _sentence_part(model_problem or "no vosk model was found"))
     how = "chosen in the settings" if requested == "vosk" else "a vosk model is installed"
     return EngineChoice("vosk", model, f"vosk ({how}: {model})")
+
+
+def _fallback(wanted: str, why: str) -> EngineChoice:
+    return EngineChoice("pocketsphinx", None, f"{wanted}{why}; using pocketsphinx")
 
 
 def _sentence_part(text: str) -> str:
@@ -53,11 +58,12 @@ def _sentence_part(text: str) -> str:
 
 
 VOSK_FAILED = "the vosk model could not be loaded"
+"""In the reason whenever a vosk model was meant to be used (installed or named) but cannot be."""
 
 
 def fell_back(recognizer: Recognizer) -> bool:
-    """The installed vosk model failed to load and the built-in engine is used instead."""
-    return f"[{VOSK_FAILED}" in recognizer.description
+    """A vosk model was meant to be used but cannot be, and the built-in engine is used instead."""
+    return VOSK_FAILED in recognizer.description
 
 
 def vosk_importable() -> bool:
