@@ -270,15 +270,15 @@ def _report_matching(group: str, results: list, matcher: object) -> None:
     commands = [(u, r) for u, r in results if u.is_command]
     if not on_topic:
         return
-    right_top1 = sum(_outcome(matcher, r["alternatives"][:1]) in u.expected for u, r in on_topic)
-    outcomes = [(_outcome(matcher, r["alternatives"]), u.expected) for u, r in on_topic]
-    right = sum(got in expected for got, expected in outcomes)
-    wrong = sum(got is not None and got not in expected for got, expected in outcomes)
-    answered_off = sum(_outcome(matcher, r["alternatives"]) is not None for _, r in off_topic)
-    understood = sum(_outcome(matcher, r["alternatives"]) in u.expected for u, r in commands)
-    print(f"  {group}: right section {right}/{len(on_topic)} ({right / len(on_topic):.0%}; best guess alone "
-          f"{right_top1 / len(on_topic):.0%}), wrong section {wrong}; off-topic answered "
-          f"{answered_off}/{len(off_topic)}; commands understood {understood}/{len(commands)}")
+    for label, guesses in (("all guesses", None), ("best guess alone", 1)):
+        outcomes = [(_outcome(matcher, r["alternatives"][:guesses]), u.expected) for u, r in on_topic]
+        right = sum(got in expected for got, expected in outcomes)
+        wrong = sum(got is not None and got not in expected for got, expected in outcomes)
+        answered_off = sum(_outcome(matcher, r["alternatives"][:guesses]) is not None for _, r in off_topic)
+        understood = sum(_outcome(matcher, r["alternatives"][:guesses]) in u.expected for u, r in commands)
+        print(f"  {group}, {label}: right section {right}/{len(on_topic)} ({right / len(on_topic):.0%}), wrong "
+              f"section {wrong}; off-topic answered {answered_off}/{len(off_topic)}; commands understood "
+              f"{understood}/{len(commands)}")
 
 
 def _outcome(matcher: object, alternatives: list[str]) -> str | None:
@@ -317,6 +317,7 @@ def main() -> None:
     conditions = list(dict.fromkeys(u.condition for u in said))
     print(f"{len(said)} utterances, {args.which} set, conditions: {', '.join(conditions)}; "
           f"matcher: {'yes' if matcher else 'not available'}")
+    transcripts: list[dict] = []
     for engine in engines:
         command = [sys.executable, __file__, "--worker", engine, "--set", args.which,
                    *(["--quick"] if args.quick else [])]
@@ -328,13 +329,13 @@ def main() -> None:
             continue
         data = json.loads(output.stdout)
         report(engine, data, said, matcher)
-        if args.transcripts:
-            rows = [{"engine": engine, "text": u.text, "expected": list(u.expected), "condition": u.condition,
-                     "alternatives": r["alternatives"]} for u, r in zip(said, data["results"], strict=True)]
-            args.transcripts.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        transcripts += [{"engine": engine, "text": u.text, "expected": list(u.expected), "condition": u.condition,
+                         "alternatives": r["alternatives"]} for u, r in zip(said, data["results"], strict=True)]
         if args.show:
             for utterance, r in zip(said, data["results"], strict=True):
                 print(f"    [{utterance.condition}] {utterance.text!r:45} -> {r['alternatives'][:3]}")
+    if args.transcripts:
+        args.transcripts.write_text(json.dumps(transcripts, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

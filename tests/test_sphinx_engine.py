@@ -246,7 +246,7 @@ Measured: 17/20 (pocketsphinx hears espeak-ng's synthetic voices less well than 
 leaves room for edits to the content, which change the language model."""
 
 RIGHT_SECTION_RATE_RECORDED_VOICES = 0.85
-"""The same for flite's voices, built from recordings of people: measured 20/20 clean, 19/20 slow
+"""The same for flite's voices, built from recordings of people: measured 20/20 clean, 18/20 slow
 with pauses between words."""
 
 OFF_TOPIC_HEALTH = [  # other illnesses: the most harmful to answer from the ALS factsheet

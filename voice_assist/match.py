@@ -153,8 +153,11 @@ class Matcher:
         self._weights = self._term_weights()
         self._commands = {_without_politeness(phrase): command for phrase, command in COMMAND_PHRASES.items()}
         self._command_phrases = list(self._commands)
-        self._other_subjects = [terms for terms in (tuple(_terms(words(subject))) for subject in OTHER_SUBJECTS)
-                                if not all(term in self._postings for term in terms)]
+        self._other_subjects: dict[str, list[list[str]]] = defaultdict(list)  # by first word
+        for subject in OTHER_SUBJECTS:
+            terms = _terms(words(subject))
+            if not all(term in self._postings for term in terms):
+                self._other_subjects[terms[0]].append(terms)
 
     def _index_section(self, index: int, section: Section) -> None:
         sources = [("title", section.title), *(("ask", ask) for ask in section.asks),
@@ -217,8 +220,8 @@ class Matcher:
     def _names_other_subject(self, tokens: list[str]) -> bool:
         """The question names an illness or health subject the content does not cover (see other_subjects)."""
         terms = _terms(tokens)
-        return any(terms[start:start + len(subject)] == list(subject)
-                   for subject in self._other_subjects for start in range(len(terms) - len(subject) + 1))
+        return any(terms[start:start + len(subject)] == subject
+                   for start, term in enumerate(terms) for subject in self._other_subjects.get(term, ()))
 
     def _command(self, tokens: list[str]) -> Match | None:
         """A command said alone, or wrapped in words that are not about anything in the content
