@@ -55,6 +55,12 @@ def test_a_guess_naming_another_illness_is_not_outvoted_by_later_guesses(matcher
     assert matcher.match(heard[1:]).section == "symptoms/early"
 
 
+def test_a_long_question_is_not_refused_for_one_misheard_illness_name(matcher):
+    heard = "migraine father served in the army for twenty years and now he has als is there a connection"
+
+    assert matcher.match([heard]).section == "risk-factors"
+
+
 def test_another_illness_the_content_covers_is_answered(tmp_path):
     (tmp_path / "stroke.md").write_text("## Stroke {#stroke}\n\nAsk: what is a stroke\n\n"
                                         "A stroke happens when blood flow to the brain stops.\n", encoding="utf-8")

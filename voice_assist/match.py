@@ -62,6 +62,11 @@ TOPIC_WORDS = 3
 """A short question is about its unknown words ("what causes cancer"); in a long one they are mostly the
 story around it ("my husband was told last month..."), so beyond this many content words each counts less."""
 
+OTHER_SUBJECT_MAX_WORDS = 8
+"""A question naming another illness is not answered when it is this short (content words): then it is
+about that illness. In a longer story the name is more often a misheard word ("my grandfather" heard as
+"migraine father"), and the scoring weighs it like any unknown word."""
+
 OTHER_SECTION_WEIGHT = 0.5
 """Known words a section does not explain count against it, a little: long questions mix topics."""
 
@@ -220,6 +225,8 @@ class Matcher:
     def _names_other_subject(self, tokens: list[str]) -> bool:
         """The question names an illness or health subject the content does not cover (see other_subjects)."""
         terms = _terms(tokens)
+        if sum(term not in STOPWORDS for term in terms) > OTHER_SUBJECT_MAX_WORDS:
+            return False
         return any(terms[start:start + len(subject)] == subject
                    for start, term in enumerate(terms) for subject in self._other_subjects.get(term, ()))
 

@@ -33,8 +33,10 @@ class Domain:
     """What can be asked, so the recognizer can favour it: phrases from the content and the commands."""
 
     phrases: tuple[str, ...]
-    """Example questions, titles, lay words and command phrases, lower case; also other health subjects,
-    so that a question about one of them is heard as it is, not as the nearest words of the content."""
+    """Example questions, titles, lay words and command phrases, lower case."""
+    other_subjects: tuple[str, ...] = ()
+    """Subjects the content does not cover (other illnesses): to be heard as themselves rather than as the
+    nearest words of the content, without being favoured like the phrases."""
 
 
 class Recognizer(Protocol):
@@ -54,9 +56,8 @@ class Recognizer(Protocol):
 
 
 def domain_of(library: Library) -> Domain:
-    """Everything worth hearing: section titles, the ways people ask, the commands, and health subjects
-    the content may not cover."""
+    """Everything worth hearing: section titles, the ways people ask, the commands, and other illnesses."""
     phrases = [section.title for section in library.sections]
     phrases += [ask for section in library.sections for ask in section.asks]
-    phrases += [*COMMAND_PHRASES, *OTHER_SUBJECTS]
-    return Domain(tuple(dict.fromkeys(phrase.lower() for phrase in phrases)))
+    phrases += list(COMMAND_PHRASES)
+    return Domain(tuple(dict.fromkeys(phrase.lower() for phrase in phrases)), OTHER_SUBJECTS)
