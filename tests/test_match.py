@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from voice_assist.content import load_library
-from voice_assist.match import Matcher, MatchKind
+from voice_assist.match import SPOKEN_ANSWER_MIN, Matcher, MatchKind
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.csv"
 
@@ -102,6 +102,20 @@ def test_guesses_that_mostly_point_at_nothing_are_off_topic_not_misheard(matcher
     match = matcher.match(["what is the best pizza in town", "to one avoid getting", "what is the best piece of town"])
     assert match.kind is MatchKind.NO_MATCH
     assert not match.uncertain
+
+
+def test_a_long_question_whose_guesses_all_agree_is_answered(matcher):
+    heard = [  # pocketsphinx's guesses for a caregiver's long question in a flite voice
+        "my husband was diagnosed with als last month in the relatives mentioned a drug cold riluzole does "
+        "that actually help for not",
+        "my husband was diagnosed with als last month in the relatives mentioned a drug called riluzole does "
+        "that actually help for not",
+        "my husband was diagnosed with als last month and the relatives mentioned a drug cold riluzole does "
+        "that actually help for not",
+    ]
+
+    assert matcher.match(heard[:1]).score < SPOKEN_ANSWER_MIN
+    assert matcher.match(heard).section == "treatment/drugs"
 
 
 def test_a_clear_best_guess_is_not_displaced_by_a_weaker_one(matcher):

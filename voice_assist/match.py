@@ -46,6 +46,9 @@ pocketsphinx: wrong sections read out fell from 39 to 18, right ones from 90 to 
 answered from 15 to 5 of 24."""
 
 SPOKEN_ANSWER_MIN = 70.0
+"""Not needed when every guess agrees: long questions score lower (their story dilutes the evidence), and
+their guesses differ in small words but all lead to the same section. On the held-out spoken set, clean
+flite voices, that answered 20 more of 278 questions rightly, with no more wrong or off-topic answers."""
 
 COMMAND_RANK_MAX = 1
 """A command in the recognizer's first or second guess is taken as heard: commands are short, so their
@@ -403,6 +406,8 @@ def _heard_surely(best: Match, rank: int, matches: list[Match]) -> bool:
     if best.kind is MatchKind.COMMAND and rank <= COMMAND_RANK_MAX:
         return True
     agreeing = sum(_choice(match) == _choice(best) for match in matches if match.kind is not MatchKind.NO_MATCH)
+    if agreeing == len(matches):
+        return True  # every guess leads to the same answer: what the recognizer is unsure of does not matter
     return agreeing / len(matches) >= SPOKEN_AGREEMENT and best.score >= SPOKEN_ANSWER_MIN
 
 
