@@ -29,7 +29,7 @@ FACTS = [  # (requested, vosk importable, model found, model problem), engine, w
     (("auto", True, None, "no vosk model is installed (looked in x)"),
      "pocketsphinx", "no vosk model is installed (looked in x); using pocketsphinx"),
     (("auto", True, MODEL, "The speech model in /m is incomplete: am/final.mdl missing."),
-     "pocketsphinx", "could not be loaded (The speech model in /m is incomplete: am/final.mdl missing); using pocketsphinx"),
+     "pocketsphinx", "could not be loaded (The speech model in /m is incomplete: am/final.mdl missing); using"),
     (("vosk", True, None, None),
      "pocketsphinx", "vosk was chosen in the settings, but no vosk model was found"),
     (("vosk", False, MODEL, None),
