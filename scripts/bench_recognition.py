@@ -259,7 +259,8 @@ def report(engine: str, data: dict, said: list[Utterance], matcher: object | Non
         return
     groups = {"clean": set(HELD_OUT_CLEAN), "degraded": set(HELD_OUT_DEGRADED)}
     if not any(utterance.condition in groups["clean"] for utterance, _ in results):
-        groups = {"espeak-ng": set(list(CONDITIONS)[:6]), "flite": set(list(CONDITIONS)[6:])}
+        flite = {name for name, how in CONDITIONS.items() if how["voice"].startswith("flite:")}
+        groups = {"espeak-ng": set(CONDITIONS) - flite, "flite": flite}
     for group, conditions in groups.items():
         _report_matching(group, [(u, r) for u, r in results if u.condition in conditions], matcher)
 

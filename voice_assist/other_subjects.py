@@ -2,9 +2,10 @@
 
 - The recognizer is biased towards the content, so a word it was never told about comes out as the
   nearest words it knows: "what is diabetes" was heard as "what is the genes", and "the early signs of
-  Alzheimer's" as "the early signs of als". Told these subjects, it hears them: measured on questions.csv's
-  off-topic questions in four flite voices, those answered fell from 37 to 22 of 232 with the recognizer
-  change alone, with no fewer right answers.
+  Alzheimer's" as "the early signs of als". Told these subjects as phrases of their own, it hears them:
+  measured on questions.csv's off-topic questions in four flite voices, those answered fell from 37 to 22
+  of 232 with the recognizer change alone, with no fewer right answers. (Made only as likely as a middling
+  common word, they saved half as many.)
 - The matcher does not answer a question that names one of them and the content does not: "what are the
   early signs of Alzheimer's" shares "early signs" with a section, but is about something else.
 """

@@ -33,10 +33,8 @@ class Domain:
     """What can be asked, so the recognizer can favour it: phrases from the content and the commands."""
 
     phrases: tuple[str, ...]
-    """Example questions, titles, lay words and command phrases, lower case."""
-    other_subjects: tuple[str, ...] = ()
-    """Subjects the content does not cover (other illnesses): to be heard as themselves rather than as the
-    nearest words of the content, without being favoured like the phrases."""
+    """Example questions, titles, lay words and command phrases, lower case; also the names of other
+    illnesses, so that a question about one is heard as it is, not as the nearest words of the content."""
 
 
 class Recognizer(Protocol):
@@ -59,5 +57,5 @@ def domain_of(library: Library) -> Domain:
     """Everything worth hearing: section titles, the ways people ask, the commands, and other illnesses."""
     phrases = [section.title for section in library.sections]
     phrases += [ask for section in library.sections for ask in section.asks]
-    phrases += list(COMMAND_PHRASES)
-    return Domain(tuple(dict.fromkeys(phrase.lower() for phrase in phrases)), OTHER_SUBJECTS)
+    phrases += [*COMMAND_PHRASES, *OTHER_SUBJECTS]
+    return Domain(tuple(dict.fromkeys(phrase.lower() for phrase in phrases)))

@@ -81,10 +81,7 @@ def build_domain_model(domain: Domain, cache_dir: Path, *, background_words: int
                        background_weight: float = BACKGROUND_WEIGHT, rebuild: bool = False) -> DomainModel:
     """The model for this domain: reused from the cache when the phrases are unchanged, else built.
     ``rebuild`` discards a cached copy first (one pocketsphinx could not load)."""
-    # other subjects count as phrases said once: likely enough to be heard as themselves (measured: half as
-    # many off-topic questions answered as at the likelihood of a middling common word)
-    phrases = (*domain.phrases, *domain.other_subjects)
-    sentences = sorted({" ".join(_join_spelled(words_of(phrase))) for phrase in phrases} - {""})
+    sentences = sorted({" ".join(_join_spelled(words_of(phrase))) for phrase in domain.phrases} - {""})
     settings = {"version": BUILD_VERSION, "background": background_words, "weight": background_weight,
                 "discount": DISCOUNT}
     key = hashlib.sha256(json.dumps([settings, sentences]).encode()).hexdigest()[:16]

@@ -38,7 +38,7 @@ def phrase_list(domain: Domain, known: Callable[[str], bool]) -> list[str]:
     (with a warning each), joining their neighbours into false bigrams, so they become [unk] here."""
     unknown = UNKNOWN_WORD if known(UNKNOWN_WORD) else None
     phrases = []
-    for phrase in (*domain.phrases, *domain.other_subjects):
+    for phrase in domain.phrases:
         words = [word if known(word) else unknown for word in phrase.lower().split()]
         if any(word not in (None, UNKNOWN_WORD) for word in words):
             phrases.append(" ".join(word for word in words if word))
