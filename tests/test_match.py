@@ -123,6 +123,11 @@ def test_a_clear_best_guess_is_not_displaced_by_a_weaker_one(matcher):
     assert match.section == "causes"
 
 
+def test_a_clear_best_guess_is_not_displaced_by_a_command_in_a_lower_guess(matcher):
+    match = matcher.match(["als what is", "else what is", "als what does"])
+    assert (match.kind, match.section) == (MatchKind.ANSWER, "overview")
+
+
 def _rows():
     with QUESTIONS.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))

@@ -204,7 +204,7 @@ class Matcher:
             rank, match = ranked
             return match.kind is not MatchKind.NO_MATCH, match.score - rank * ALTERNATIVE_PENALTY
 
-        if self._names_other_subject(words(alternatives[0])):
+        if self._names_other_subject(words(alternatives[0])) or _clear_answer(matches[0]):
             return matches[0]
         rank, best = max(enumerate(matches), key=merit)
         if len(matches) > 1 and best.kind in (MatchKind.ANSWER, MatchKind.COMMAND) and not _heard_surely(
@@ -401,14 +401,17 @@ def _heard_surely(best: Match, rank: int, matches: list[Match]) -> bool:
     """Several recognizer guesses: a misheard question comes out as different words each time, a
     well-heard one as variations of the same question. The best guess is read out when it matches clearly;
     otherwise only a choice most guesses agree on."""
-    if rank == 0 and best.score >= CLEAR_SCORE:
-        return True
     if best.kind is MatchKind.COMMAND and rank <= COMMAND_RANK_MAX:
         return True
     agreeing = sum(_choice(match) == _choice(best) for match in matches if match.kind is not MatchKind.NO_MATCH)
     if agreeing == len(matches):
         return True  # every guess leads to the same answer: what the recognizer is unsure of does not matter
     return agreeing / len(matches) >= SPOKEN_AGREEMENT and best.score >= SPOKEN_ANSWER_MIN
+
+
+def _clear_answer(match: Match) -> bool:
+    """A lower guess heard as a command does not overrule this: "als what is" is not "what else"."""
+    return match.kind is MatchKind.ANSWER and match.score >= CLEAR_SCORE
 
 
 def _choice(match: Match) -> str | None:
