@@ -9,9 +9,10 @@ import pytest
 
 from tests.spoken import FLITE_VOICES, SLOW, silence, synthesize
 from voice_assist.recognize import Domain, Transcript
-from voice_assist.recognize.domain_lm import KEEP_MODELS, arpa_model, build_domain_model, words_of
+from voice_assist.recognize.domain_lm import KEEP_MODELS, arpa_model, build_domain_model, word_forms, words_of
 from voice_assist.recognize.pronounce import espeak_to_cmu
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
+from voice_assist.text import stem
 
 PHRASES = (
     "what is als", "what is a l s", "what causes als", "is als inherited", "how fast does als progress",
@@ -141,6 +142,23 @@ def test_words_missing_from_the_dictionary_are_pronounced_and_heard(cache_dir: P
     for text in ("what is edaravone", "dysarthria", "electromyogram"):
         transcript = recognize(recognizer, synthesize(text, voice="en-us+f3"))
         assert text.split()[-1] in transcript.text.split(), transcript
+
+
+def test_other_forms_of_domain_words_are_offered() -> None:
+    forms = word_forms(["drooling", "cramps", "changes", "getting", "what"])
+
+    assert {"drool", "drools", "drooled", "cramp", "cramped", "changed", "changing"} <= set(forms)
+    assert forms["drools"] == "drooling"
+    assert not {"chang", "gett", "getts", "whats"} & set(forms)  # no broken stems, no small words
+    assert not word_forms(["falling", "drooling"], common={"falling"}).keys() & {"fall", "falls"}
+
+
+def test_another_form_of_a_domain_word_is_heard(cache_dir: Path) -> None:
+    recognizer = PocketsphinxRecognizer(DOMAIN, cache_dir=cache_dir)  # fresh: it adapts to what it heard before
+    heard = [recognize(recognizer, synthesize("she drools all day", voice=voice))  # the content says "drooling"
+             for voice in FLITE_VOICES]
+
+    assert sum("drool" in {stem(word) for word in transcript.text.split()} for transcript in heard) >= 3, heard
 
 
 @pytest.mark.parametrize("voice", ["en-us", "en-us+f3"])

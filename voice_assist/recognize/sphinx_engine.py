@@ -66,7 +66,8 @@ class PocketsphinxRecognizer:
             guessed = f", {len(model.guessed_words)} pronounced by espeak-ng" if model.guessed_words else ""
             self.description = (f"pocketsphinx {version} with its built-in US English model, language model "
                                 f"biased to {model.domain_words} words of the content{guessed}, "
-                                f"plus {model.words - model.domain_words} common words")
+                                f"{model.word_forms} other forms of them and "
+                                f"{model.words - model.domain_words - model.word_forms} common words")
         self._in_utterance = False
         log.debug("recognizer ready: %s", self.description)
 
