@@ -399,8 +399,8 @@ def _subject_positions(terms: list[str]) -> list[int]:
 
 def _heard_surely(best: Match, rank: int, matches: list[Match]) -> bool:
     """Several recognizer guesses: a misheard question comes out as different words each time, a
-    well-heard one as variations of the same question. The best guess is read out when it matches clearly;
-    otherwise only a choice most guesses agree on."""
+    well-heard one as variations of the same question, so a choice most guesses agree on is read out. (A best
+    guess that matches clearly was already taken in ``match``.)"""
     if best.kind is MatchKind.COMMAND and rank <= COMMAND_RANK_MAX:
         return True
     agreeing = sum(_choice(match) == _choice(best) for match in matches if match.kind is not MatchKind.NO_MATCH)
@@ -410,7 +410,8 @@ def _heard_surely(best: Match, rank: int, matches: list[Match]) -> bool:
 
 
 def _clear_answer(match: Match) -> bool:
-    """A lower guess heard as a command does not overrule this: "als what is" is not "what else"."""
+    """The recognizer's best guess answers clearly: taken as heard, whatever the lower guesses sound like
+    ("als what is" is not "what else" because a lower guess was "else what is")."""
     return match.kind is MatchKind.ANSWER and match.score >= CLEAR_SCORE
 
 
