@@ -6,12 +6,16 @@ latency from the end of the audio to the transcript, start-up time, peak memory 
 own process), and, with the matcher, the share of questions answered from the right section (best guess
 only vs all alternatives), answered from a wrong one, off-topic questions answered and commands understood.
 
-Two sets of spoken questions:
+Three sets of spoken questions:
 - ``tuning`` (default): 25 paraphrased questions, 4 off-topic ones and 8 commands in espeak-ng and flite
   voices, slowed, halting and noisy; the settings in sphinx_engine and match were chosen on it.
 - ``held-out``: the spoken kinds of questions in tests/data/questions.csv (short, lay, ungrammatical,
   long, off-topic, commands) in voices no setting was chosen on, clean and degraded (slow with pauses,
-  babble, white noise). This is the set the targets are about.
+  babble, white noise). This is the set the targets are about. The matcher's typed tuning has seen these
+  questions (not these voices).
+- ``unseen``: tests/data/unseen_questions.csv in the same voices and conditions: questions written from the
+  factsheet's text alone, by someone who saw neither the matcher nor the content's "Ask:" lines, and never
+  tuned on. It tells how the whole chain does on wording nobody has adapted it to.
 
     .venv/bin/python scripts/bench_recognition.py                      # pocketsphinx set-ups, tuning set
     .venv/bin/python scripts/bench_recognition.py --set held-out --engines sphinx-mixed
@@ -45,7 +49,8 @@ from voice_assist.recognize.domain_lm import words_of  # noqa: E402
 CHUNK_BYTES = 3200
 """100 ms of audio per accept(), as a microphone delivers it."""
 
-QUESTIONS_CSV = ROOT / "tests" / "data" / "questions.csv"
+QUESTION_FILES = {"held-out": ROOT / "tests" / "data" / "questions.csv",
+                  "unseen": ROOT / "tests" / "data" / "unseen_questions.csv"}
 SPOKEN_KINDS = ("short", "lay", "ungrammatical", "long", "offtopic", "command")
 """Rows of questions.csv people say; the "asr" rows are already misheard text."""
 
@@ -209,13 +214,13 @@ def _decode(recognizer: Recognizer, pcm: bytes) -> dict:
 
 
 def utterances(which: str, quick: bool) -> list[Utterance]:
-    """The spoken set ``tuning`` or ``held-out``; ``quick`` keeps two conditions."""
+    """The spoken set ``tuning``, ``held-out`` or ``unseen``; ``quick`` keeps two conditions."""
     if which == "tuning":
         conditions = list(CONDITIONS)[:2] if quick else list(CONDITIONS)
         rows = [Utterance(case.text, (case.section,) if case.section else (), name)
                 for name in conditions for case in CASES]
         return rows + [Utterance(command, (f"command:{command}",), "woman") for command in COMMANDS]
-    with QUESTIONS_CSV.open(newline="", encoding="utf-8") as file:
+    with QUESTION_FILES[which].open(newline="", encoding="utf-8") as file:
         questions = [(row["question"], () if row["expected"] == "no_match" else tuple(row["expected"].split(";")))
                      for row in csv.DictReader(file) if row["category"] in SPOKEN_KINDS]
     conditions = ["awb", "awb slow+pauses"] if quick else [*HELD_OUT_CLEAN, *HELD_OUT_DEGRADED]
@@ -301,7 +306,7 @@ def main() -> None:
     parser.add_argument("--engines", nargs="+", choices=list(ENGINES), help="default: the pocketsphinx set-ups "
                         "(and vosk when --vosk-model is given)")
     parser.add_argument("--vosk-model", type=Path, help="a vosk model folder, to include vosk")
-    parser.add_argument("--set", choices=("tuning", "held-out"), default="tuning", dest="which",
+    parser.add_argument("--set", choices=("tuning", *QUESTION_FILES), default="tuning", dest="which",
                         help="the spoken questions (default: tuning)")
     parser.add_argument("--quick", action="store_true", help="two voices only")
     parser.add_argument("--show", action="store_true", help="print every transcript")
