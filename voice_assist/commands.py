@@ -25,9 +25,9 @@ class Command(StrEnum):
 _SAYINGS = {
     Command.REPEAT: "repeat | repeat that | say that again | say it again | again | what did you say | pardon "
                     "| do that again | that again "
-                    "| come again | one more time | repeat please | i didnt catch that",
+                    "| come again | one more time | once more | repeat please | i didnt catch that",
     Command.STOP: "stop | stop talking | stop it | be quiet | quiet | shut up | enough | thats enough | cancel "
-                  "| hush | silence | stop reading",
+                  "| hush | silence | stop reading | hang on | hold on",
     Command.SLOWER: "slower | slow down | speak slower | talk slower | too fast | more slowly | slowly "
                     "| slower please | not so fast | speak more slowly | talking too fast "
                     "| talk more slowly | too quick",

@@ -31,6 +31,15 @@ one bit little lot mean means
 questions such as "who gets ALS" or "will I need a feeding tube"."""
 
 
+PEOPLE = frozenset("""
+mum mom mother dad father husband wife son daughter brother sister grandad grandpa grandma grandmother
+grandfather granny nan partner kid children aunt uncle cousin friend
+mums moms dads husbands wives sons daughters brothers sisters partners kids aunts uncles cousins friends
+""".split())
+"""Who a question is about. Carers name the person in nearly every question ("why does my dad keep..."), so
+these words say little about which section is meant, except where the content speaks of family."""
+
+
 def words(text: str) -> list[str]:
     """Lower-case plain words; letters spelled apart are joined ("a l s" → "als")."""
     plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
