@@ -96,6 +96,16 @@ def test_the_person_a_carer_asks_about_does_not_drown_the_question(matcher, ques
     assert (match.kind, match.section) == (MatchKind.ANSWER, section)
 
 
+@pytest.mark.parametrize(("question", "section"), [
+    ("why are his arms getting so skinny", "causes"),
+    ("spit too much medicine", "treatment/medications"),
+    ("will they put a tube in her tummy", "treatment/nutrition"),  # a lay word the content uses stays itself
+])
+def test_everyday_words_are_read_as_the_factsheets_words(matcher, question, section):
+    match = matcher.match([question])
+    assert (match.kind, match.section) == (MatchKind.ANSWER, section)
+
+
 def test_two_close_unrelated_sections_ask_which(matcher):
     match = matcher.match(["cramps"])
     assert match.kind is MatchKind.CLARIFY

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from voice_assist.commands import COMMAND_PHRASES, Command
 from voice_assist.content import Library, Section
+from voice_assist.lay_words import LAY_WORDS
 from voice_assist.other_subjects import OTHER_SUBJECTS
 from voice_assist.text import FILLERS, PEOPLE, STOPWORDS, sound_key, stem, words
 
@@ -167,6 +168,7 @@ class Matcher:
         self._command_phrases = list(self._commands)
         self._phrases_longest_first = sorted((phrase.split() for phrase in self._commands if phrase), key=len,
                                              reverse=True)
+        self._index_lay_words()
         self._other_subjects: dict[str, list[list[str]]] = defaultdict(list)  # by first word
         for subject in OTHER_SUBJECTS:
             terms = _terms(words(subject))
@@ -278,7 +280,7 @@ class Matcher:
 
     def score_sections(self, tokens: Iterable[str]) -> dict[int, float]:
         """Score (0-100) of every section that shares at least one word with the question."""
-        terms = self._join_split_words(_terms(tokens))
+        terms = self._in_content_words(self._join_split_words(_terms(tokens)))
         content = sum(term not in STOPWORDS for term in terms)
         if not content:
             return {}
@@ -304,6 +306,35 @@ class Matcher:
             scores[section] = 100 * fit ** FIT_POWER * certainty ** (1 - FIT_POWER) * (
                 0.55 + 0.45 * recall)
         return scores
+
+    def _in_content_words(self, terms: list[str]) -> list[str]:
+        """Lay words the content does not use in the content's own words: "so skinny" → "so thin"."""
+        said: list[str] = []
+        index = 0
+        while index < len(terms):
+            lay = next((lay for lay in self._lay_phrases.get(terms[index], ())
+                        if tuple(terms[index:index + len(lay)]) == lay), None)
+            if lay and not all(term in self._postings for term in lay if term not in STOPWORDS):
+                said += self._standard_terms[lay]
+                index += len(lay)
+            else:
+                said.append(terms[index])
+                index += 1
+        return said
+
+    def _index_lay_words(self) -> None:
+        """Each lay word or phrase → the terms of its first standard wording that the content uses."""
+        self._standard_terms: dict[tuple[str, ...], list[str]] = {}
+        for lay, standards in LAY_WORDS.items():
+            for standard in standards:
+                terms = _terms(words(standard))
+                content = [term for term in terms if term not in STOPWORDS]
+                if content and all(term in self._postings for term in content):
+                    self._standard_terms[tuple(_terms(words(lay)))] = terms
+                    break
+        self._lay_phrases: dict[str, list[tuple[str, ...]]] = defaultdict(list)  # by first term, longest first
+        for lay in sorted(self._standard_terms, key=len, reverse=True):
+            self._lay_phrases[lay[0]].append(lay)
 
     def _join_split_words(self, terms: list[str]) -> list[str]:
         """Join neighbours a recognizer split: "real you zole" → riluzole, "a less" → als, when the joined
