@@ -6,7 +6,7 @@ latency from the end of the audio to the transcript, start-up time, peak memory 
 own process), and, with the matcher, the share of questions answered from the right section (best guess
 only vs all alternatives), answered from a wrong one, off-topic questions answered and commands understood.
 
-Three sets of spoken questions:
+Four sets of spoken questions:
 - ``tuning`` (default): 25 paraphrased questions, 4 off-topic ones and 8 commands in espeak-ng and flite
   voices, slowed, halting and noisy; the settings in sphinx_engine and match were chosen on it.
 - ``held-out``: the spoken kinds of questions in tests/data/questions.csv (short, lay, ungrammatical,
@@ -16,6 +16,7 @@ Three sets of spoken questions:
 - ``unseen``: tests/data/unseen_questions.csv in the same voices and conditions: questions written from the
   factsheet's text alone, by someone who saw neither the matcher nor the content's "Ask:" lines, and never
   tuned on. It tells how the whole chain does on wording nobody has adapted it to.
+- ``more``: tests/data/more_questions.csv, written the same way, to tune on in place of ``unseen``.
 
     .venv/bin/python scripts/bench_recognition.py                      # pocketsphinx set-ups, tuning set
     .venv/bin/python scripts/bench_recognition.py --set held-out --engines sphinx-mixed
@@ -50,6 +51,7 @@ CHUNK_BYTES = 3200
 """100 ms of audio per accept(), as a microphone delivers it."""
 
 QUESTION_FILES = {"held-out": ROOT / "tests" / "data" / "questions.csv",
+                  "more": ROOT / "tests" / "data" / "more_questions.csv",
                   "unseen": ROOT / "tests" / "data" / "unseen_questions.csv"}
 SPOKEN_KINDS = ("short", "lay", "ungrammatical", "long", "offtopic", "command")
 """Rows of questions.csv people say; the "asr" rows are already misheard text."""
