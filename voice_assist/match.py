@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -168,7 +168,7 @@ class Matcher:
         self._command_phrases = list(self._commands)
         self._phrases_longest_first = sorted((phrase.split() for phrase in self._commands if phrase), key=len,
                                              reverse=True)
-        self._index_lay_words()
+        self._lay_phrases = _lay_phrases_by_first_term(self._postings)
         self._other_subjects: dict[str, list[list[str]]] = defaultdict(list)  # by first word
         for subject in OTHER_SUBJECTS:
             terms = _terms(words(subject))
@@ -312,29 +312,15 @@ class Matcher:
         said: list[str] = []
         index = 0
         while index < len(terms):
-            lay = next((lay for lay in self._lay_phrases.get(terms[index], ())
-                        if tuple(terms[index:index + len(lay)]) == lay), None)
+            lay, standard = next(((lay, standard) for lay, standard in self._lay_phrases.get(terms[index], ())
+                                  if tuple(terms[index:index + len(lay)]) == lay), ((), []))
             if lay and not all(term in self._postings for term in lay if term not in STOPWORDS):
-                said += self._standard_terms[lay]
+                said += standard
                 index += len(lay)
             else:
                 said.append(terms[index])
                 index += 1
         return said
-
-    def _index_lay_words(self) -> None:
-        """Each lay word or phrase → the terms of its first standard wording that the content uses."""
-        self._standard_terms: dict[tuple[str, ...], list[str]] = {}
-        for lay, standards in LAY_WORDS.items():
-            for standard in standards:
-                terms = _terms(words(standard))
-                content = [term for term in terms if term not in STOPWORDS]
-                if content and all(term in self._postings for term in content):
-                    self._standard_terms[tuple(_terms(words(lay)))] = terms
-                    break
-        self._lay_phrases: dict[str, list[tuple[str, ...]]] = defaultdict(list)  # by first term, longest first
-        for lay in sorted(self._standard_terms, key=len, reverse=True):
-            self._lay_phrases[lay[0]].append(lay)
 
     def _join_split_words(self, terms: list[str]) -> list[str]:
         """Join neighbours a recognizer split: "real you zole" → riluzole, "a less" → als, when the joined
@@ -417,6 +403,21 @@ class Matcher:
             if share >= WHOLE_PHRASE and len(phrase.terms) > 1:
                 whole.add(phrase.section)
         return recall, whole
+
+
+def _lay_phrases_by_first_term(known: Container[str]) -> dict[str, list[tuple[tuple[str, ...], list[str]]]]:
+    """Each lay word or phrase (as terms, longest first under its first term) with the terms of its first
+    standard wording whose words are all ``known``; lay words with none are left out."""
+    phrases: dict[str, list[tuple[tuple[str, ...], list[str]]]] = defaultdict(list)
+    for lay, standards in sorted(LAY_WORDS.items(), key=lambda entry: -len(entry[0].split())):
+        for standard in standards:
+            terms = _terms(words(standard))
+            content = [term for term in terms if term not in STOPWORDS]
+            lay_terms = tuple(_terms(words(lay)))
+            if lay_terms and content and all(term in known for term in content):
+                phrases[lay_terms[0]].append((lay_terms, terms))
+                break
+    return phrases
 
 
 def _terms(tokens: Iterable[str]) -> list[str]:
