@@ -166,9 +166,9 @@ class Matcher:
         self._weights = self._term_weights()
         self._commands = {_without_politeness(phrase): command for phrase, command in COMMAND_PHRASES.items()}
         self._command_phrases = list(self._commands)
-        self._phrases_longest_first = sorted((phrase.split() for phrase in self._commands if phrase), key=len,
-                                             reverse=True)
-        self._lay_phrases = _lay_phrases_by_first_term(self._postings)
+        self._command_index = _by_first_word(tuple(phrase.split()) for phrase in self._commands if phrase)
+        self._standard_terms = _standard_terms_of_lay_words(self._postings)
+        self._lay_index = _by_first_word(self._standard_terms)
         self._other_subjects: dict[str, list[list[str]]] = defaultdict(list)  # by first word
         for subject in OTHER_SUBJECTS:
             terms = _terms(words(subject))
@@ -249,10 +249,10 @@ class Matcher:
         if not said or len(said) > 8:
             return None
         found = process.extractOne(utterance, self._command_phrases, scorer=fuzz.ratio, score_cutoff=COMMAND_MIN)
-        said_in_phrases = self._one_command_said_in_phrases(said)
-        if found is None and said_in_phrases:
-            return Match(MatchKind.COMMAND, command=said_in_phrases, score=100.0, heard=" ".join(tokens))
         if found is None:
+            said_in_phrases = self._one_command_said_in_phrases(said)
+            if said_in_phrases:
+                return Match(MatchKind.COMMAND, command=said_in_phrases, score=100.0, heard=" ".join(tokens))
             wrapped = process.extract(utterance, self._command_phrases, scorer=fuzz.token_set_ratio,
                                       score_cutoff=COMMAND_MIN, limit=8)
             found = next((f for f in wrapped if _wraps_command(said, f[0].split())), None)
@@ -267,8 +267,7 @@ class Matcher:
         found: set[Command] = set()
         index = 0
         while index < len(said):
-            phrase = next((phrase for phrase in self._phrases_longest_first
-                           if said[index:index + len(phrase)] == phrase), None)
+            phrase = _phrase_at(self._command_index, said, index)
             if phrase:
                 found.add(self._commands[" ".join(phrase)])
                 index += len(phrase)
@@ -312,10 +311,9 @@ class Matcher:
         said: list[str] = []
         index = 0
         while index < len(terms):
-            lay, standard = next(((lay, standard) for lay, standard in self._lay_phrases.get(terms[index], ())
-                                  if tuple(terms[index:index + len(lay)]) == lay), ((), []))
+            lay = _phrase_at(self._lay_index, terms, index)
             if lay and not all(term in self._postings for term in lay if term not in STOPWORDS):
-                said += standard
+                said += self._standard_terms[lay]
                 index += len(lay)
             else:
                 said.append(terms[index])
@@ -405,19 +403,36 @@ class Matcher:
         return recall, whole
 
 
-def _lay_phrases_by_first_term(known: Container[str]) -> dict[str, list[tuple[tuple[str, ...], list[str]]]]:
-    """Each lay word or phrase (as terms, longest first under its first term) with the terms of its first
-    standard wording whose words are all ``known``; lay words with none are left out."""
-    phrases: dict[str, list[tuple[tuple[str, ...], list[str]]]] = defaultdict(list)
-    for lay, standards in sorted(LAY_WORDS.items(), key=lambda entry: -len(entry[0].split())):
+def _standard_terms_of_lay_words(known: Container[str]) -> dict[tuple[str, ...], list[str]]:
+    """Each lay word or phrase (as terms) → the terms of its first standard wording whose words are all
+    ``known``; lay words with none are left out."""
+    standard_terms: dict[tuple[str, ...], list[str]] = {}
+    for lay, standards in LAY_WORDS.items():
+        lay_terms = tuple(_terms(words(lay)))
         for standard in standards:
             terms = _terms(words(standard))
             content = [term for term in terms if term not in STOPWORDS]
-            lay_terms = tuple(_terms(words(lay)))
             if lay_terms and content and all(term in known for term in content):
-                phrases[lay_terms[0]].append((lay_terms, terms))
+                standard_terms[lay_terms] = terms
                 break
-    return phrases
+    return standard_terms
+
+
+_PhraseIndex = dict[str, list[tuple[str, ...]]]
+"""Phrases (as words) by their first word, longest first."""
+
+
+def _by_first_word(phrases: Iterable[tuple[str, ...]]) -> _PhraseIndex:
+    index: _PhraseIndex = defaultdict(list)
+    for phrase in sorted(phrases, key=len, reverse=True):
+        index[phrase[0]].append(phrase)
+    return index
+
+
+def _phrase_at(index: _PhraseIndex, words_said: Sequence[str], start: int) -> tuple[str, ...] | None:
+    """The longest phrase of ``index`` that the words say from ``start`` on, if any."""
+    return next((phrase for phrase in index.get(words_said[start], ())
+                 if tuple(words_said[start:start + len(phrase)]) == phrase), None)
 
 
 def _terms(tokens: Iterable[str]) -> list[str]:
