@@ -38,7 +38,7 @@ QUESTIONS = Path(__file__).parent / "data" / "questions.csv"
     # everyday words are read as the factsheet's words; one the content uses itself stays as it is
     ("why are his arms getting so skinny", "causes"),
     ("spit too much medicine", "treatment/medications"),
-    ("will they put a tube in her tummy", "treatment/nutrition"),
+    ("will I end up on a breathing machine", "treatment/breathing"),
 ])
 def test_questions_land_on_their_section(matcher, question, section):
     match = matcher.match([question])
