@@ -8,13 +8,13 @@ Usage (from the repository root)::
 Prints numbers only; asserts nothing. A private PulseAudio server gets a stereo null sink "rec": its left
 channel is the microphone (a remapped source of rec.monitor) and its right channel is the speaker (a
 remapped sink, the default output). Questions are played into the left channel; the assistant (the real
-Conversation, recognizer, Speaker and Microphone, run in this process so its work can be timed) answers
+VoiceLoop and Conversation, recognizer, Speaker and Microphone, run in this process so its work can be timed) answers
 into the right one. Recording rec.monitor puts the question and the answer on one clock, so
 
 - voice-to-voice = first answer sample (right) - last voiced 10 ms of the question (left);
 - stop-to-silence = last answer sample (right) - last voiced 10 ms of the spoken "stop" (left);
 - processing = time inside the microphone-frame call that ended the question and queued the reply
-  (recognizer finish + match + dialogue), and the cost of quick-end tries that did not end the question.
+  (recognizer finish + match + conversation core), and the cost of quick-end tries that did not end the question.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ from tests.virtual_audio import VirtualAudio, virtual_audio  # noqa: E402
 from voice_assist.audio_in import Microphone, find_input_device, refresh_devices  # noqa: E402
 from voice_assist.config import BUNDLED_CONTENT, Settings  # noqa: E402
 from voice_assist.content import load_library  # noqa: E402
-from voice_assist.dialogue import Dialogue, Voice  # noqa: E402
-from voice_assist.loop import Conversation, Status, run_voice  # noqa: E402
+from voice_assist.conversation import Action, ContinueUtterance, Conversation, Started, Status, Voice  # noqa: E402
+from voice_assist.loop import VoiceLoop, run_voice  # noqa: E402
 from voice_assist.recognize import domain_of  # noqa: E402
 from voice_assist.recognize.choose import open_recognizer  # noqa: E402
 from voice_assist.speak.speaker import Speaker  # noqa: E402
@@ -71,7 +71,7 @@ STEREO_MODULES = (
 
 @dataclass
 class Timings:
-    """Seconds spent inside Conversation.hear, by what the call did."""
+    """Seconds spent inside VoiceLoop.hear, by what the call did."""
 
     replied: list[float] = field(default_factory=list)
     """Calls that ended a question and queued the reply."""
@@ -84,13 +84,14 @@ class Timings:
     """From the reply queued to its first sample handed to the speaker (synthesis, stream start)."""
 
 
-class TimedConversation(Conversation):
-    """The real Conversation, timing each microphone frame's work."""
+class TimedLoop(VoiceLoop):
+    """The real VoiceLoop, timing each microphone frame's work."""
 
     timings: Timings
+    went_on_listening = False
 
     def hear(self, frame: bytes) -> None:
-        said_before, tried_before = self.status.said, self._tried_pause
+        said_before, self.went_on_listening = self.status.said, False
         started = time.perf_counter()
         super().hear(frame)
         spent = time.perf_counter() - started
@@ -98,8 +99,12 @@ class TimedConversation(Conversation):
             self.timings.replied.append(spent)
             self.timings.sections.append(self.status.section)
             self.timings.queued_at = time.monotonic()
-        elif self._tried_pause and not tried_before:
+        elif self.went_on_listening:
             self.timings.tried.append(spent)
+
+    def _carry_out(self, actions: Sequence[Action]) -> None:
+        self.went_on_listening = self.went_on_listening or ContinueUtterance() in actions
+        super()._carry_out(actions)
 
 
 class BenchOverError(Exception):
@@ -185,19 +190,20 @@ def stretches(loud: np.ndarray, gap: float) -> list[tuple[float, float]]:
 def start_assistant(settings: Settings, timings: Timings,
                     done: threading.Event) -> tuple[threading.Thread, Speaker]:
     library = load_library([BUNDLED_CONTENT])
-    dialogue = Dialogue(library, Voice(settings.rate, settings.volume))
     recognizer = open_recognizer(settings, domain_of(library), Path(tempfile.mkdtemp(prefix="bench-loop-")))
     speaker = Speaker(settings)
-    conversation = TimedConversation(dialogue, recognizer, speaker, settings, NoView(),
-                                     save_settings=lambda _settings: None)
+    core = Conversation(library, Voice(settings.rate, settings.volume), engine=recognizer.description,
+                        quick_end_silence=settings.quick_end_silence)
+    conversation = TimedLoop(core, recognizer, speaker, settings, NoView())
     conversation.timings = timings
+    conversation.send(Started())
     thread = threading.Thread(target=listen, name="listening", daemon=True,
                               args=(conversation, lambda _retry: StoppableMicrophone(done)))
     thread.start()
     return thread, speaker
 
 
-def listen(conversation: Conversation, open_microphone: Callable[[bool], Microphone]) -> None:
+def listen(conversation: VoiceLoop, open_microphone: Callable[[bool], Microphone]) -> None:
     with suppress(BenchOverError):
         run_voice(conversation, open_microphone)
 

@@ -1,7 +1,7 @@
 """Soak test: hours of simulated use of the hands-free conversation, faster than real time.
 
-Drives ``voice_assist.loop.Conversation`` with a real recognizer (pocketsphinx, or vosk when a model is
-installed) and the real matcher and dialogue. The microphone is a stream of synthesized audio: questions
+Drives ``voice_assist.loop.VoiceLoop`` with a real recognizer (pocketsphinx, or vosk when a model is
+installed) and the real matcher and conversation core. The microphone is a stream of synthesized audio: questions
 and commands (espeak-ng, several voices and speeds, some halting or noisy), barge-in while the assistant
 speaks, the assistant's own voice coming back as echo, quiet rooms, a fan, a TV in the background, knocks.
 Speech output is simulated: it lasts as long as espeak-ng's rendering of the reply, on a virtual clock
@@ -28,7 +28,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from voice_assist.audio_in import read_wav
 from voice_assist.config import BUNDLED_CONTENT, Settings, save_voice
 from voice_assist.content import load_library
-from voice_assist.dialogue import Dialogue, Voice
-from voice_assist.loop import Conversation, Status
+from voice_assist.conversation import Conversation, Status, Voice
+from voice_assist.loop import VoiceLoop
 from voice_assist.recognize import SAMPLE_RATE, domain_of
 from voice_assist.recognize.choose import open_recognizer
 
@@ -212,11 +212,13 @@ class Soak:
         self.view = NullView()
         settings = Settings(engine=engine)
         library = load_library([BUNDLED_CONTENT])
-        dialogue = Dialogue(library, Voice(settings.rate, settings.volume))
         recognizer = open_recognizer(settings, domain_of(library), workdir / "cache")
+        core = Conversation(library, Voice(settings.rate, settings.volume), engine=recognizer.description,
+                            quick_end_silence=settings.quick_end_silence)
         voice_file = workdir / "voice.toml"
-        self.conversation = Conversation(dialogue, recognizer, self.speech, settings, self.view,
-                                         save_settings=lambda changed: save_voice(changed, voice_file))
+        self.conversation = VoiceLoop(core, recognizer, self.speech, settings, self.view, on_voice_change=lambda
+                                      voice: save_voice(replace(settings, rate=voice.rate, volume=voice.volume),
+                                                        voice_file))
         self.questions = [ask for section in library.sections for ask in section.asks[:3]] + list(OFF_TOPIC)
         self.report = SoakReport(hours)
         self._on_sample = on_sample
@@ -334,7 +336,7 @@ def main() -> int:
               f"{sample.threads:7d} {sample.fds:5d} {sample.replies:8d}", flush=True)
 
     barge_ins = BargeInCount()
-    loop_log = logging.getLogger("voice_assist.loop")
+    loop_log = logging.getLogger("voice_assist.conversation")
     loop_log.addHandler(barge_ins)
     loop_log.setLevel(logging.INFO)
     report = run_soak(args.hours, seed=args.seed, engine=args.engine, sample_minutes=args.sample_minutes,

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voice_assist.content import Library, load_library, parse_factsheet
-from voice_assist.dialogue import Dialogue, Voice
+from voice_assist.conversation import ChangeVoice, Conversation, Heard, Typed, Voice, replies
 from voice_assist.errors import ContentError
 from voice_assist.match import Match, Matcher, MatchKind
 from voice_assist.text import sound_key, stem, words
@@ -118,9 +118,9 @@ def test_a_library_of_any_parsable_file_can_be_matched_against(tmp_path: Path, t
     matcher = Matcher(library)
     for question in [*questions, "", "topics", "what is als", "feeding tube"]:
         check_match(matcher.match([question]), library)
-    dialogue = Dialogue(library, Voice(150, 0.9), matcher)
+    dialogue = Conversation(library, Voice(150, 0.9), matcher)
     for question in [*questions, "more", "repeat", "yes", "topics"]:
-        assert isinstance(dialogue.respond([question]).text, str)
+        assert isinstance(replies(dialogue.handle(Typed(question)))[0].text, str)
 
 
 # --- matcher and dialogue on the real factsheet -----------------------------------------------------------
@@ -150,13 +150,14 @@ def test_the_matcher_takes_any_recognizer_word_salad(matcher: Matcher, library: 
 @given(st.lists(st.lists(st.one_of(spoken_like, any_text), max_size=3), max_size=12))
 def test_any_conversation_gets_a_reply_every_turn(library: Library, matcher: Matcher,
                                                   turns: list[list[str]]) -> None:
-    dialogue = Dialogue(library, Voice(150, 0.9), matcher)
+    dialogue = Conversation(library, Voice(150, 0.9), matcher)
     for alternatives in turns:
-        reply = dialogue.respond(alternatives)
+        actions = dialogue.handle(Heard(tuple(alternatives)))
+        [reply] = replies(actions)
         assert isinstance(reply.text, str)
         assert reply.section is None or library.section(reply.section)
-        if reply.voice is not None:
-            assert 80 <= reply.voice.rate <= 300 and 0.0 < reply.voice.volume <= 1.0
+        for voice in (action.voice for action in actions if isinstance(action, ChangeVoice)):
+            assert 80 <= voice.rate <= 300 and 0.0 < voice.volume <= 1.0
 
 
 @pytest.mark.parametrize("alternatives", [
@@ -165,5 +166,5 @@ def test_any_conversation_gets_a_reply_every_turn(library: Library, matcher: Mat
 ])
 def test_empty_odd_and_huge_questions(matcher: Matcher, library: Library, alternatives: list[str]) -> None:
     check_match(matcher.match(alternatives), library)
-    dialogue = Dialogue(library, Voice(150, 0.9), matcher)
-    assert isinstance(dialogue.respond(alternatives).text, str)
+    dialogue = Conversation(library, Voice(150, 0.9), matcher)
+    assert isinstance(replies(dialogue.handle(Heard(tuple(alternatives))))[0].text, str)

@@ -1,6 +1,6 @@
 """The conversation loop without a sound server: synthesized speech (espeak-ng) is fed frame by frame
-into a real ``Conversation`` with the real end-of-question detector, pocketsphinx recognizer, matcher and
-dialogue. Only the speech output is a recording double, which "speaks" on the same audio clock as the
+into a real ``VoiceLoop`` with the real end-of-question detector, pocketsphinx recognizer, matcher and
+conversation core. Only the speech output is a recording double, which "speaks" on the same audio clock as the
 frames fed (so "while speaking" is exact); the full path through PulseAudio is in test_loop_audio.py.
 """
 
@@ -9,18 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.spoken import silence, synthesize
-from voice_assist.config import Settings, load_settings
+from voice_assist.config import Settings, load_settings, save_voice
 from voice_assist.content import Library
-from voice_assist.dialogue import RATE_STEP, Dialogue, Voice
+from voice_assist.conversation import RATE_STEP, Conversation, State, Status, Voice
 from voice_assist.errors import AudioDeviceError
-from voice_assist.loop import Conversation, State, Status, run_voice
+from voice_assist.loop import VoiceLoop, run_voice
 from voice_assist.match import Matcher
 from voice_assist.recognize import SAMPLE_RATE, Transcript, domain_of
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
@@ -85,7 +85,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def saved() -> list[Settings]:
+def saved() -> list[Voice]:
     return []
 
 
@@ -96,20 +96,21 @@ def speaker() -> RecordingSpeaker:
 
 @pytest.fixture
 def make_conversation(library: Library, matcher: Matcher, cache_dir: Path,
-                      speaker: RecordingSpeaker) -> Callable[..., Conversation]:
-    def make(**options: object) -> Conversation:
+                      speaker: RecordingSpeaker) -> Callable[..., VoiceLoop]:
+    def make(**options: object) -> VoiceLoop:
         # A fresh recognizer each time: pocketsphinx adapts to the audio it has heard, and tests must
         # not depend on their order. The language model is built once (cached in cache_dir).
         recognizer = PocketsphinxRecognizer(domain_of(library), cache_dir=cache_dir)
         settings = Settings()
-        dialogue = Dialogue(library, Voice(settings.rate, settings.volume), matcher)
-        return Conversation(dialogue, recognizer, speaker, settings, RecordingView(), **options)  # type: ignore[arg-type]
+        core = Conversation(library, Voice(settings.rate, settings.volume), matcher,
+                            quick_end_silence=settings.quick_end_silence)
+        return VoiceLoop(core, recognizer, speaker, settings, RecordingView(), **options)  # type: ignore[arg-type]
     return make
 
 
 @pytest.fixture
-def conversation(make_conversation: Callable[..., Conversation], saved: list[Settings]) -> Conversation:
-    return make_conversation(save_settings=saved.append)
+def conversation(make_conversation: Callable[..., VoiceLoop], saved: list[Voice]) -> VoiceLoop:
+    return make_conversation(on_voice_change=saved.append)
 
 
 def spoken(*parts: str, pause: float = 1.2) -> bytes:
@@ -128,7 +129,7 @@ def speech_end(pcm: bytes) -> float:
     return (loud[-1] + 1) * 480 / SAMPLE_RATE if loud.size else 0.0
 
 
-def feed(conversation: Conversation, speaker: RecordingSpeaker, pcm: bytes) -> float | None:
+def feed(conversation: VoiceLoop, speaker: RecordingSpeaker, pcm: bytes) -> float | None:
     """Feed the audio as microphone frames; returns the seconds into ``pcm`` at which something new was
     first said, or None."""
     before = len(speaker.said)
@@ -142,7 +143,7 @@ def feed(conversation: Conversation, speaker: RecordingSpeaker, pcm: bytes) -> f
     return first
 
 
-def ask(conversation: Conversation, speaker: RecordingSpeaker, *parts: str, pause: float = 1.2) -> float | None:
+def ask(conversation: VoiceLoop, speaker: RecordingSpeaker, *parts: str, pause: float = 1.2) -> float | None:
     """Say a question after a moment of quiet (which the detector needs to measure the room) and wait
     well past ``end_silence``; returns the seconds from the end of the speech to the reply, or None."""
     lead = silence(0.6)
@@ -151,7 +152,7 @@ def ask(conversation: Conversation, speaker: RecordingSpeaker, *parts: str, paus
     return None if replied is None else replied - len(lead) / (2 * SAMPLE_RATE) - speech_end(question)
 
 
-def answered_section(conversation: Conversation) -> str | None:
+def answered_section(conversation: VoiceLoop) -> str | None:
     return conversation.status.section
 
 
@@ -205,7 +206,7 @@ def test_a_question_heard_while_speaking_is_ignored(conversation, speaker, caplo
     ask(conversation, speaker, LONG_ANSWER)
     assert speaker.speaking
     stops = speaker.stops
-    with caplog.at_level(logging.INFO, logger="voice_assist.loop"):
+    with caplog.at_level(logging.INFO, logger="voice_assist.conversation"):
         feed(conversation, speaker, spoken("what is riluzole") + silence(2.5))
     assert speaker.speaking, "the answer went on"
     assert len(speaker.said) == 1
@@ -233,13 +234,15 @@ def test_slower_slows_the_voice_and_saves_it(conversation, speaker, saved):
     slower = Settings().rate - RATE_STEP
     assert speaker.said == ["Speaking slower."]
     assert speaker.voices[-1][0] == slower
-    assert [settings.rate for settings in saved] == [slower]
+    assert [voice.rate for voice in saved] == [slower]
 
 
 def test_voice_changes_are_kept_in_voice_toml_for_the_next_start(make_conversation, speaker, tmp_path,
                                                                   monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    conversation = make_conversation()  # saves the way the product does
+    settings = Settings()
+    conversation = make_conversation(  # saves the way the product does
+        on_voice_change=lambda voice: save_voice(replace(settings, rate=voice.rate, volume=voice.volume)))
     ask(conversation, speaker, "slower")
     ask(conversation, speaker, "slower")
     assert (tmp_path / "voice-assist" / "voice.toml").is_file()
@@ -322,9 +325,9 @@ def test_a_recognizer_crash_restarts_listening_with_a_new_one_and_says_so_once(l
         return fresh[-1]
 
     settings = Settings()
-    dialogue = Dialogue(library, Voice(settings.rate, settings.volume), matcher)
-    conversation = Conversation(dialogue, CrashingRecognizer(), speaker, settings, RecordingView(),  # type: ignore[arg-type]
-                                save_settings=lambda _: None, reopen_recognizer=reopen)
+    core = Conversation(library, Voice(settings.rate, settings.volume), matcher)
+    conversation = VoiceLoop(core, CrashingRecognizer(), speaker, settings, RecordingView(),  # type: ignore[arg-type]
+                             reopen_recognizer=reopen)
     assert ask(conversation, speaker, "what causes als") is not None
     assert sum("something went wrong" in said for said in speaker.said) == 1
     assert conversation.recognizer is fresh[0]

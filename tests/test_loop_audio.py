@@ -23,7 +23,7 @@ from tests.spoken import synthesize, wav_file
 from tests.virtual_audio import VirtualAudio
 from voice_assist.config import BUNDLED_CONTENT
 from voice_assist.content import load_library
-from voice_assist.dialogue import NOT_IN_FACTSHEET, RATE_STEP, Dialogue, Voice
+from voice_assist.conversation import NOT_IN_FACTSHEET, RATE_STEP, Conversation, Typed, Voice, replies
 from voice_assist.recognize import domain_of
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 
@@ -186,7 +186,8 @@ def first_answer(pulse: VirtualAudio, assistant: Assistant) -> tuple[str, Stretc
 
 
 def reply_text(question: str) -> str:
-    return Dialogue(load_library([BUNDLED_CONTENT]), Voice(150, 0.9)).respond([question]).text
+    conversation = Conversation(load_library([BUNDLED_CONTENT]), Voice(150, 0.9))
+    return replies(conversation.handle(Typed(question)))[0].text
 
 
 def transcribe(assistant: Assistant, stretch: Stretch, cache_dir: Path) -> set[str]:

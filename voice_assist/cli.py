@@ -10,14 +10,16 @@ import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from voice_assist.audio_in import AudioFileError, Microphone, find_input_device, list_devices, read_wav, refresh_devices
-from voice_assist.config import ENGINES, Settings, cache_dir, load_settings
+from voice_assist.config import ENGINES, Settings, cache_dir, load_settings, save_voice
 from voice_assist.content import Library, load_library
-from voice_assist.dialogue import Dialogue, Reply, Voice
+from voice_assist.conversation import Conversation, Heard, NoMicrophoneAtStart, Reply, Started, Typed, Voice, replies
 from voice_assist.errors import VoiceAssistError
-from voice_assist.loop import Conversation, run_keyboard, run_voice
+from voice_assist.loop import VoiceLoop, run_keyboard, run_voice
+from voice_assist.match import Match, MatchKind
 from voice_assist.recognize import SAMPLE_RATE, Recognizer, Transcript, domain_of
 from voice_assist.recognize.choose import fell_back, open_recognizer
 from voice_assist.speak import SpeechOutput
@@ -132,10 +134,11 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.wav and args.questions:
         raise VoiceAssistError("give either typed questions or --wav files, not both")
     library = _library(settings)
-    dialogue = Dialogue(library, Voice(settings.rate, settings.volume))
+    conversation = Conversation(library, Voice(settings.rate, settings.volume))
     for text, transcript in _questions(args, settings, library):
-        reply = dialogue.respond(transcript.alternatives if transcript else [text])
-        print(json.dumps(_reply_record(text, transcript, reply)) if args.json else reply.text, flush=True)
+        event = Heard(transcript.alternatives) if transcript else Typed(text)
+        for reply in replies(conversation.handle(event)):
+            print(json.dumps(_reply_record(text, transcript, reply)) if args.json else reply.text, flush=True)
     return 0
 
 
@@ -179,40 +182,42 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
 def _listen(args: argparse.Namespace, settings: Settings) -> int:
     """The product: listen, answer aloud, steered by voice."""
     library = _library(settings)
-    dialogue = Dialogue(library, Voice(settings.rate, settings.volume))
 
     def reopen_recognizer() -> Recognizer:
         return open_recognizer(settings, domain_of(library), cache_dir())
 
     recognizer = reopen_recognizer()
-    conversation: Conversation | None = None
+    conversation = Conversation(library, Voice(settings.rate, settings.volume),
+                                engine=recognizer.description.split(" [")[0],
+                                quick_end_silence=settings.quick_end_silence)
+    loop: VoiceLoop | None = None
 
-    def speech_failed(error: Exception) -> None:  # the speaker exists before the conversation it reports to
-        if conversation is not None:
-            conversation.speech_failed(error)
+    def speech_failed(error: Exception) -> None:  # the speaker exists before the loop it reports to
+        if loop is not None:
+            loop.speech_failed(error)
+
+    def keep_voice(voice: Voice) -> None:
+        save_voice(replace(settings, rate=voice.rate, volume=voice.volume))
 
     from voice_assist.speak.speaker import Speaker  # loads the sound library: only for the conversation
 
     with Speaker(settings, on_error=speech_failed) as speaker:
-        conversation = Conversation(dialogue, recognizer, speaker, settings, TerminalView(),
-                                    reopen_recognizer=reopen_recognizer)
-        if fell_back(recognizer):
-            conversation.say("The installed speech model could not be loaded, so I am using the basic one. "
-                             "A caregiver can run the doctor to fix it.")
+        loop = VoiceLoop(conversation, recognizer, speaker, settings, TerminalView(), on_voice_change=keep_voice,
+                         reopen_recognizer=reopen_recognizer)
+        loop.send(Started(typed=args.keyboard, basic_recognizer=fell_back(recognizer)))
         if args.keyboard:
-            conversation.say("Type a question and press Enter. " + dialogue.topics_text())
-            run_keyboard(conversation, sys.stdin)
+            run_keyboard(loop, sys.stdin)
             speaker.wait(timeout=60)
             return 0
         # Probing opens the microphone once more (about 2 s through PulseAudio); worth it only when
         # someone at the keyboard can take the typed mode; unattended, run_voice retries on its own.
         problem = _microphone_problem(settings) if sys.stdin.isatty() else None
         if problem:
-            conversation.say(f"I can't find a microphone. {problem} You can type questions instead.")
+            loop.send(NoMicrophoneAtStart(problem))
             print(f"voice-assist: no microphone: {problem}\nType a question and press Enter.", file=sys.stderr)
-            run_keyboard(conversation, sys.stdin)
+            run_keyboard(loop, sys.stdin)
             return 0
-        run_voice(conversation, lambda retry: _open_microphone(settings, speaker, retry))
+        run_voice(loop, lambda retry: _open_microphone(settings, speaker, retry))
     return 0
 
 
@@ -236,7 +241,7 @@ def _open_microphone(settings: Settings, speaker: SpeechOutput, retry: bool) -> 
 
 
 def _reply_record(text: str, transcript: Transcript | None, reply: Reply) -> dict[str, object]:
-    match = reply.match
+    match = reply.match or Match(MatchKind.NO_MATCH)
     return {"input": text, "transcript": transcript.text if transcript else None, "kind": str(match.kind),
             "section": reply.section, "command": match.command, "answer": reply.text, "score": match.score,
             "alternatives": [{"section": c.section, "score": c.score} for c in match.alternatives]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from voice_assist.loop import Status
+from voice_assist.conversation import Status
 
 _CLEAR = "\033[2J\033[H"
 _BOLD, _RESET = "\033[1m", "\033[0m"
@@ -40,8 +40,8 @@ class TerminalView:
             lines.append(f"  Saying:   {said}")
         if status.problem:
             lines.append(f"  PROBLEM:  {status.problem}")
-        lines.append(f"  Voice:    {status.rate} words a minute, volume {round(status.volume * 100)} %")
-        lines.append(f"  Hearing with {status.engine.split(' [')[0]}")
+        lines.append(f"  Voice:    {status.voice.rate} words a minute, volume {round(status.voice.volume * 100)} %")
+        lines.append(f"  Hearing with {status.engine}")
         lines.append("  Say 'topics' for what to ask, 'stop' to stop, 'repeat', 'slower', 'louder'.")
         return lines
 

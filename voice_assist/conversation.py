@@ -1,0 +1,630 @@
+"""The conversation core: every decision the assistant makes, as a pure function of events.
+
+Events come in (an utterance started, paused or was heard, a typed question, silence, speech output
+failed, the microphone went away...); actions go out (say this, change the voice, end the utterance,
+finish the recognizer and show me what it heard...). No audio, no threads, no clock: the voice loop
+(``loop.py``), ``voice-assist ask`` (typed and ``--wav``) and the keyboard mode all drive this one core,
+so they answer by one policy, and it is tested with text alone.
+
+Everything spoken is either the factsheet's own words or one of the short fixed sentences here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from voice_assist.commands import Command
+from voice_assist.content import Library, Section
+from voice_assist.match import Match, Matcher, MatchKind
+from voice_assist.text import words as plain_words
+
+log = logging.getLogger(__name__)
+
+NOT_IN_FACTSHEET = "I don't have that in my factsheet."
+NOT_CAUGHT = "Sorry, I didn't catch that."
+OFFER_MORE = "Do you want more?"
+MISUNDERSTOOD_BEFORE_TOPICS = 2
+"""Not-understood turns in a row after which the topics are offered unasked."""
+
+RATE_STEP, RATE_MIN, RATE_MAX = 25, 80, 300
+"""Words per minute."""
+VOLUME_STEP, VOLUME_MIN, VOLUME_MAX = 0.15, 0.25, 1.0
+
+QUICK_END_SCORE = 80.0
+"""A pause of ``quick_end_silence`` ends the question early only when what was heard so far already
+matches this well: a half-said question waits for the full ``end_silence``."""
+
+QUICK_END_COMMAND_SCORE = 100.0
+"""Only a command heard exactly (alone or wrapped in small words) ends an utterance early: the first
+words of a question are often close to one ("what to" is near "what topics") when the user pauses."""
+
+QUICK_END_MAX_SECONDS = 8.0
+"""Longest utterance that is tried for a quick end. Trying means finishing the recognizer (its final
+pass hears far better than its partial result: "will i eat of the to" became "will i need a feeding
+tube") and, when the question does not make sense yet, decoding the audio so far again; for longer,
+halting questions that costs too much CPU per pause, so they wait for ``end_silence``."""
+
+UNFINISHED_ENDINGS = frozenset(
+    "what how why who where when which whose is are was can could will would should does do did has have "
+    "the a an to of and or but my your his her their about for with in on at from if that this".split())
+"""A pause after one of these words is a pause in the middle of a question ("what ... is riluzole",
+"will I need a ... feeding tube"), even when what was heard so far looks like a command ("what" is a
+way to say "repeat") or a question: wait for the rest."""
+
+BARGE_IN_WORDS = 3
+"""While speaking, the last few words heard are checked for a command: the rest may be our own echo."""
+
+BARGE_IN_SILENCE = 0.15
+"""While speaking, a command is taken once the user pauses after it, not in mid-sentence: the first
+word of a question, such as "what" (a way to say "repeat"), must not interrupt the answer."""
+
+RECHECK_SECONDS = 0.3
+"""How often a pause over our own speech is re-examined for a command (partial results cost a little
+CPU); the first check comes at ``BARGE_IN_SILENCE``."""
+
+SAME_PAUSE_SECONDS = 1e-6
+"""Pauses are told apart by where they began (utterance seconds less silence seconds): two pauses are
+at least a frame apart, while one pause's start drifts only by rounding as both numbers grow."""
+
+FAULT_NOTICE_SECONDS = 60.0
+"""A fault is announced once; the same fault again within this time is only logged."""
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How the answers sound; changed by voice and kept across restarts. Its one home is the core."""
+
+    rate: int
+    """Words per minute."""
+    volume: float
+    """0.0 to 1.0."""
+
+
+class State(StrEnum):
+    LISTENING = "listening"
+    HEARING = "hearing"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+    NO_MICROPHONE = "no microphone"
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the caregiver view shows."""
+
+    state: State
+    voice: Voice
+    heard: str = ""
+    section: str | None = None
+    said: str = ""
+    engine: str = ""
+    problem: str = ""
+
+
+# --- Events: what happened. ``speaking`` is whether the assistant's voice is playing at that moment.
+
+@dataclass(frozen=True)
+class Started:
+    """The assistant is ready: greet the user."""
+
+    typed: bool = False
+    """Questions will be typed (keyboard mode), not spoken."""
+    basic_recognizer: bool = False
+    """An installed speech model failed to load, so the basic recognizer is used."""
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A question (or command) typed at the keyboard or given to ``voice-assist ask``."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class UtteranceStarted:
+    speaking: bool
+
+
+@dataclass(frozen=True)
+class Paused:
+    """A frame of silence inside an utterance that has not ended yet."""
+
+    utterance_seconds: float
+    silence_seconds: float
+    speaking: bool
+
+
+@dataclass(frozen=True)
+class HeardSoFar:
+    """The recognizer's partial result, asked for with ``CheckPartial``."""
+
+    text: str
+    speaking: bool
+
+
+@dataclass(frozen=True)
+class UtteranceEnded:
+    """The end-of-question detector closed the utterance; its transcript follows as ``Heard``."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the recognizer heard in an utterance: its guesses, best first."""
+
+    alternatives: tuple[str, ...]
+    speaking: bool = False
+    at_pause: bool = False
+    """Finished early at a short pause (asked for with ``TryFinishing``): the user may not be done."""
+
+
+@dataclass(frozen=True)
+class TooShort:
+    """The utterance was too short to be speech (a cough, a knock)."""
+
+    speaking: bool
+
+
+@dataclass(frozen=True)
+class Silence:
+    """A frame with nobody speaking."""
+
+    speaking: bool
+
+
+@dataclass(frozen=True)
+class SpeechFailed:
+    """Speech output gave up on what it was saying."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class ListeningFailed:
+    """Recognition or matching raised; the loop has started listening afresh."""
+
+    at: float
+    """A monotonic clock reading, seconds."""
+
+
+@dataclass(frozen=True)
+class MicrophoneLost:
+    problem: str
+
+
+@dataclass(frozen=True)
+class MicrophoneOpened:
+    pass
+
+
+@dataclass(frozen=True)
+class NoMicrophoneAtStart:
+    """No microphone could be opened at start-up; questions will be typed."""
+
+    checked: str
+    """What was looked for, in words to say aloud."""
+
+
+Event = (Started | Typed | UtteranceStarted | Paused | HeardSoFar | UtteranceEnded | Heard | TooShort | Silence
+         | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart)
+
+
+# --- Actions: what the loop (or ``ask``) must do, in order.
+
+@dataclass(frozen=True)
+class Reply:
+    """Say ``text`` (nothing when ""), silencing whatever is being said first when ``interrupt``."""
+
+    text: str
+    match: Match | None = None
+    """The match the reply answers, if it answers an utterance."""
+    section: str | None = None
+    """The section being read, if any."""
+    interrupt: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeVoice:
+    """Apply these voice settings from the next sentence, and keep them for the next start."""
+
+    voice: Voice
+
+
+@dataclass(frozen=True)
+class CheckPartial:
+    """Send the recognizer's partial result as ``HeardSoFar``."""
+
+
+@dataclass(frozen=True)
+class TryFinishing:
+    """Finish the recognizer now and send what it heard as ``Heard(at_pause=True)``."""
+
+
+@dataclass(frozen=True)
+class EndUtterance:
+    """The utterance is over (answered at a pause, or a command over speech): reset the end-of-question
+    detector, and finish the recognizer unless it was finished for ``TryFinishing``."""
+
+
+@dataclass(frozen=True)
+class ContinueUtterance:
+    """The utterance finished at a pause did not make sense yet: feed its audio to the recognizer again and
+    go on listening."""
+
+
+Action = Reply | ChangeVoice | CheckPartial | TryFinishing | EndUtterance | ContinueUtterance
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The state of the conversation between turns."""
+
+    last_text: str = ""
+    unread: tuple[tuple[str, int], ...] = ()
+    """(section id, passage index) still to read with "more", in order."""
+    clarifying: tuple[str, str] | None = None
+    misunderstood: int = 0
+
+
+@dataclass(frozen=True)
+class _Listening:
+    """The state of the current utterance."""
+
+    spoke_over: bool = False
+    """The utterance started while the assistant was speaking."""
+    answering_over_speech: bool = False
+    """What is being said answers a command heard over the assistant's own voice (possibly its echo)."""
+    pause_start: float | None = None
+    """Where (seconds into the utterance) the current pause began."""
+    tried_pause: bool = False
+    """The current pause has been tried for a quick end already."""
+    next_check: float = 0.0
+    """Utterance seconds at which the current pause over speech is checked for a command again."""
+    last_fault_notice: float = -FAULT_NOTICE_SECONDS
+    microphone_lost: bool = False
+
+
+class Conversation:
+    """The one place the conversation's state changes: ``handle`` an event, get the actions to take."""
+
+    def __init__(self, library: Library, voice: Voice, matcher: Matcher | None = None, *,
+                 engine: str = "", quick_end_silence: float = 0.45) -> None:
+        """``engine`` names the recognizer for the caregiver view; ``quick_end_silence`` is the pause
+        (seconds) at which a question that already makes sense is answered."""
+        self.library = library
+        self.matcher = matcher or Matcher(library)
+        self.quick_end_silence = quick_end_silence
+        self.status = Status(State.LISTENING, voice, engine=engine)
+        self._reading = _Reading()
+        self._listening = _Listening()
+
+    @property
+    def voice(self) -> Voice:
+        return self.status.voice
+
+    def handle(self, event: Event) -> list[Action]:
+        """The actions for one event, in the order they must be taken."""
+        handlers: dict[type, Callable[[Any], list[Action]]] = {
+            Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
+            Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
+            Heard: self._heard, TooShort: self._too_short, Silence: self._silence,
+            SpeechFailed: self._speech_failed, ListeningFailed: self._listening_failed,
+            MicrophoneLost: self._microphone_lost, MicrophoneOpened: self._microphone_opened,
+            NoMicrophoneAtStart: self._no_microphone_at_start,
+        }
+        return handlers[type(event)](event)
+
+    # --- greeting and fixed texts
+
+    def greeting(self) -> str:
+        example = "what are the symptoms" if any(s.id == "symptoms" for s in self.library.sections) else "topics"
+        return f"Hello. Ask me a question, for example: {example}? Say topics to hear what I know. Say stop to stop me."
+
+    def topics_text(self) -> str:
+        titles = [section.title for section in self.library.topics()]
+        if not titles:
+            return "I have no factsheet loaded. A caregiver needs to add one."
+        listed = ", ".join(titles[:-1]) + (f", and {titles[-1]}" if len(titles) > 1 else titles[0])
+        return f"You can ask me about: {listed}."
+
+    def _started(self, event: Started) -> list[Action]:
+        """One reply, so that the view shows all of it: a problem first, then how to ask."""
+        notice = ("The installed speech model could not be loaded, so I am using the basic one. "
+                  "A caregiver can run the doctor to fix it. ") if event.basic_recognizer else ""
+        how_to_ask = "Type a question and press Enter. " + self.topics_text() if event.typed else self.greeting()
+        return self._say(notice + how_to_ask)
+
+    # --- listening: when an utterance is over, and what is taken while the assistant speaks
+
+    def _typed(self, typed: Typed) -> list[Action]:
+        return self._reply_to(self.matcher.match([typed.text]) if typed.text.strip() else Match(MatchKind.NO_MATCH),
+                              typed.text)
+
+    def _utterance_started(self, started: UtteranceStarted) -> list[Action]:
+        speaking = started.speaking
+        self._listening = replace(self._listening, spoke_over=speaking,
+                                  answering_over_speech=self._listening.answering_over_speech and speaking,
+                                  pause_start=None)
+        if not speaking:
+            self._show(state=State.HEARING, heard="")
+        return []
+
+    def _over_speech(self, speaking: bool) -> bool:
+        return speaking or self._listening.spoke_over
+
+    def _paused(self, pause: Paused) -> list[Action]:
+        """At a short pause, see whether the question is complete; over our own speech, look for a command."""
+        began = pause.utterance_seconds - pause.silence_seconds
+        last = self._listening.pause_start
+        if last is None or abs(began - last) > SAME_PAUSE_SECONDS:  # a new pause is examined afresh
+            self._listening = replace(self._listening, pause_start=began, tried_pause=False, next_check=0.0)
+        listening = self._listening
+        if not self._over_speech(pause.speaking):
+            if listening.tried_pause or pause.silence_seconds < self.quick_end_silence:
+                return []
+            self._listening = replace(listening, tried_pause=True)
+            return [CheckPartial()] if pause.utterance_seconds <= QUICK_END_MAX_SECONDS else []
+        if pause.silence_seconds >= BARGE_IN_SILENCE and pause.utterance_seconds >= listening.next_check:
+            self._listening = replace(listening, next_check=pause.utterance_seconds + RECHECK_SECONDS)
+            return [CheckPartial()]
+        return []
+
+    def _heard_so_far(self, partial: HeardSoFar) -> list[Action]:
+        if not self._over_speech(partial.speaking):
+            return [TryFinishing()] if partial.text else []
+        command = self._command_at_end(partial.text) if partial.text else None
+        if command is None or self._is_own_echo(command):
+            return []
+        self._listening = replace(self._listening, answering_over_speech=True, spoke_over=False)
+        log.info("Heard %r over speech: command %s", command.heard, command.command)
+        return [EndUtterance(), *self._reply_to(command, command.heard)]
+
+    def _command_at_end(self, partial: str) -> Match | None:
+        said = partial.split()[-BARGE_IN_WORDS:]
+        for count in range(1, len(said) + 1):
+            match = self.matcher.match([" ".join(said[-count:])])
+            if match.kind is MatchKind.COMMAND:
+                return match
+        return None
+
+    def _is_own_echo(self, command: Match) -> bool:
+        """A command whose words the assistant is saying itself ("I didn't catch that", "Do you want more?",
+        "Speaking slower.") is its own voice coming back through the microphone: acting on it would make it
+        answer itself again and again. "stop" is always taken: at worst it silences the assistant."""
+        if command.command == Command.STOP or not command.heard:
+            return False
+        if f" {command.heard} " in f" {' '.join(plain_words(self.status.said))} ":
+            log.info("Ignored %r over speech: I am saying that myself (echo)", command.heard)
+            return True
+        if self._listening.answering_over_speech:
+            # Misheard echo ("Speaking louder." heard as "i cant the" = louder) escapes the check above; a
+            # loop needs a command heard over the reply to a command heard over speech, so that is refused.
+            log.info("Ignored %r over speech: only stop is taken while I answer a command said over my voice "
+                     "(echo)", command.heard)
+            return True
+        return False
+
+    def _heard(self, heard: Heard) -> list[Action]:
+        alternatives = [text for text in heard.alternatives if text.strip()]
+        match = self.matcher.match(alternatives) if alternatives else Match(MatchKind.NO_MATCH)
+        said = match.heard or (alternatives[0] if alternatives else "")
+        if heard.at_pause:
+            if not (_makes_sense(match) and _sounds_finished(said)):
+                return [ContinueUtterance()]
+            self._show(state=State.THINKING)
+        spoke_over = self._over_speech(heard.speaking)
+        self._listening = replace(self._listening, spoke_over=False)
+        ended: list[Action] = [EndUtterance()] if heard.at_pause else []
+        if spoke_over and (match.kind is not MatchKind.COMMAND or self._is_own_echo(match)):
+            log.info("Ignored %r heard while speaking (only commands are taken then)", said)
+            self._show(state=State.SPEAKING if heard.speaking else State.LISTENING)
+            return ended
+        self._listening = replace(self._listening, answering_over_speech=spoke_over)
+        log.info("Heard %r → %s %s (score %.0f, %s)", said, match.kind, match.section or match.command,
+                 match.score, self.status.engine)
+        return ended + self._reply_to(match, said)
+
+    def _utterance_ended(self, _ended: UtteranceEnded) -> list[Action]:
+        self._show(state=State.THINKING)
+        return []
+
+    def _too_short(self, noise: TooShort) -> list[Action]:
+        self._listening = replace(self._listening, spoke_over=False)
+        self._show(state=State.SPEAKING if noise.speaking else State.LISTENING)
+        return []
+
+    def _silence(self, silence: Silence) -> list[Action]:
+        if self.status.state is State.SPEAKING and not silence.speaking:
+            self._show(state=State.LISTENING)
+        return []
+
+    # --- faults
+
+    def _speech_failed(self, failure: SpeechFailed) -> list[Action]:
+        self._show(problem=f"I could not speak ({failure.error}). The answer is shown above in full.")
+        return []
+
+    def _listening_failed(self, failure: ListeningFailed) -> list[Action]:
+        at = failure.at
+        self._listening = replace(self._listening, spoke_over=False, answering_over_speech=False, pause_start=None)
+        actions: list[Action] = []
+        if at - self._listening.last_fault_notice >= FAULT_NOTICE_SECONDS:
+            self._listening = replace(self._listening, last_fault_notice=at)
+            actions = self._say("Sorry, something went wrong while I was listening. I am listening again.",
+                                interrupt=True)
+        self._show(state=State.LISTENING)
+        return actions
+
+    def _microphone_lost(self, lost: MicrophoneLost) -> list[Action]:
+        problem = lost.problem
+        actions: list[Action] = []
+        if not self._listening.microphone_lost:
+            log.warning("Microphone problem: %s", problem)
+            self._listening = replace(self._listening, microphone_lost=True)
+            actions = self._say("I can't hear the microphone. I will keep trying.", interrupt=True)
+        self._show(state=State.NO_MICROPHONE, problem=problem)
+        return actions
+
+    def _microphone_opened(self, _opened: MicrophoneOpened) -> list[Action]:
+        actions: list[Action] = []
+        if self._listening.microphone_lost:
+            self._listening = replace(self._listening, microphone_lost=False)
+            actions = self._say("I can hear you again.")
+        self._show(state=State.LISTENING, problem="")
+        return actions
+
+    def _no_microphone_at_start(self, missing: NoMicrophoneAtStart) -> list[Action]:
+        return self._say(f"I can't find a microphone. {missing.checked} You can type questions instead.")
+
+    # --- replies
+
+    def _reply_to(self, match: Match, heard: str) -> list[Action]:
+        """The reply to a matched utterance, as actions, with the view updated."""
+        if not match.heard.strip() and match.kind is MatchKind.NO_MATCH:
+            reply, voice = self._not_caught(match), None
+        else:
+            reply, voice = self._reply(match)
+            if reply.section or match.kind is not MatchKind.COMMAND or match.command == Command.TOPICS:
+                self._reading = replace(self._reading, last_text=reply.text)
+        self._show(heard=heard, section=reply.section)
+        actions: list[Action] = []
+        if voice is not None:
+            self._show(voice=voice)
+            actions.append(ChangeVoice(voice))
+        actions.append(reply)
+        if reply.text:
+            self._show(state=State.SPEAKING, said=reply.text)
+        else:
+            self._show(state=State.LISTENING, said="")
+        return actions
+
+    def _say(self, text: str, *, interrupt: bool = False) -> list[Action]:
+        self._show(state=State.SPEAKING, said=text)
+        return [Reply(text, interrupt=interrupt)]
+
+    def _reply(self, match: Match) -> tuple[Reply, Voice | None]:
+        if self._reading.clarifying and match.kind is not MatchKind.COMMAND:
+            chosen = self._clarified_by_name(match)
+            if chosen:
+                return self._read_section(chosen, match), None
+        if match.kind is MatchKind.COMMAND:
+            return self._command(match)
+        self._reading = replace(self._reading, clarifying=None)
+        if match.kind is MatchKind.ANSWER and match.section:
+            return self._read_section(match.section, match), None
+        if match.kind is MatchKind.CLARIFY:
+            first, second = (candidate.section for candidate in match.alternatives[:2])
+            self._reading = replace(self._reading, clarifying=(first, second), misunderstood=0)
+            return Reply(f"Do you mean {self._name(first)}, or {self._name(second)}?", match), None
+        if not match.heard.strip() or match.uncertain:
+            return self._not_caught(match), None
+        self._reading = replace(self._reading, misunderstood=0)
+        return Reply(f"{NOT_IN_FACTSHEET} {self.topics_text()}", match), None
+
+    def _clarified_by_name(self, match: Match) -> str | None:
+        """After "Do you mean A or B?", naming one of them picks it."""
+        options = self._reading.clarifying or ()
+        top = match.alternatives[0].section if match.alternatives else None
+        return top if top in options and match.kind is not MatchKind.NO_MATCH else None
+
+    def _not_caught(self, match: Match) -> Reply:
+        misunderstood = self._reading.misunderstood + 1
+        self._reading = replace(self._reading, misunderstood=misunderstood)
+        if misunderstood >= MISUNDERSTOOD_BEFORE_TOPICS:
+            self._reading = replace(self._reading, misunderstood=0)
+            return Reply(f"{NOT_CAUGHT} {self.topics_text()}", match)
+        return Reply(f"{NOT_CAUGHT} Please say it again.", match)
+
+    def _read_section(self, section_id: str, match: Match) -> Reply:
+        order = self.library.reading_order(section_id)
+        if not order:
+            return Reply(f"{NOT_IN_FACTSHEET} {self.topics_text()}", match)
+        self._reading = replace(self._reading, unread=tuple((s.id, i) for s, i in order), clarifying=None,
+                                misunderstood=0)
+        return self._read_next(match, announce=True)
+
+    def _read_next(self, match: Match, *, announce: bool) -> Reply:
+        (section_id, index), *rest = self._reading.unread
+        section = self.library.section(section_id)
+        self._reading = replace(self._reading, unread=tuple(rest))
+        passage = section.passages[index]
+        if announce:
+            passage = f"From the factsheet section {self._name(section_id)}: {passage}"
+        elif index == 0 and not passage.lower().startswith(section.title.lower()):
+            passage = f"{section.title}. {passage}"
+        if rest:
+            passage = f"{passage} {OFFER_MORE}"
+        return Reply(passage, match, section=section_id, interrupt=True)
+
+    def _command(self, match: Match) -> tuple[Reply, Voice | None]:
+        command = Command(match.command)
+        if command in (Command.YES, Command.NO) and self._reading.clarifying:
+            return self._answer_clarify(command, match), None
+        if command is Command.STOP:
+            return Reply("", match, interrupt=True), None
+        if command is Command.REPEAT:
+            return Reply(self._reading.last_text or "I haven't said anything yet. " + self.topics_text(), match,
+                         interrupt=True), None
+        if command in (Command.MORE, Command.YES):
+            if self._reading.unread:
+                return self._read_next(match, announce=False), None
+            return Reply("That is all I have on that. Ask another question, or say topics.", match), None
+        if command is Command.NO:
+            self._reading = replace(self._reading, unread=())
+            return Reply("Okay. Ask another question when you are ready.", match, interrupt=True), None
+        if command is Command.TOPICS:
+            return Reply(self.topics_text(), match, interrupt=True), None
+        return self._change_voice(command, match)
+
+    def _answer_clarify(self, command: Command, match: Match) -> Reply:
+        first, _ = self._reading.clarifying or ("", "")
+        self._reading = replace(self._reading, clarifying=None)
+        if command is Command.YES:
+            return self._read_section(first, match)
+        return Reply("Please ask again in other words, or say topics.", match)
+
+    def _change_voice(self, command: Command, match: Match) -> tuple[Reply, Voice | None]:
+        voice = self.voice
+        changed = {
+            Command.SLOWER: (replace(voice, rate=max(RATE_MIN, voice.rate - RATE_STEP)), "Speaking slower.",
+                             "This is as slow as I can speak."),
+            Command.FASTER: (replace(voice, rate=min(RATE_MAX, voice.rate + RATE_STEP)), "Speaking faster.",
+                             "This is as fast as I can speak."),
+            Command.LOUDER: (replace(voice, volume=round(min(VOLUME_MAX, voice.volume + VOLUME_STEP), 2)),
+                             "Speaking louder.", "This is as loud as I can speak."),
+            Command.QUIETER: (replace(voice, volume=round(max(VOLUME_MIN, voice.volume - VOLUME_STEP), 2)),
+                              "Speaking more quietly.", "This is as quiet as I can speak."),
+        }
+        new_voice, done, at_limit = changed[command]
+        if new_voice == voice:
+            return Reply(at_limit, match), None
+        return Reply(done, match, interrupt=True), new_voice
+
+    def _name(self, section_id: str) -> str:
+        section: Section = self.library.section(section_id)
+        if "/" not in section_id:
+            return section.title
+        return f"{self.library.section(section.topic).title}, {section.title}"
+
+    def _show(self, **changes: object) -> None:
+        self.status = replace(self.status, **changes)  # type: ignore[arg-type]
+
+
+def replies(actions: Sequence[Action]) -> list[Reply]:
+    """The replies among ``actions``: what is said, in order."""
+    return [action for action in actions if isinstance(action, Reply)]
+
+
+def _makes_sense(match: Match) -> bool:
+    """Confident enough to answer at a short pause."""
+    if match.kind is MatchKind.COMMAND:
+        return match.score >= QUICK_END_COMMAND_SCORE
+    return match.kind is MatchKind.ANSWER and match.score >= QUICK_END_SCORE
+
+
+def _sounds_finished(heard: str) -> bool:
+    words = heard.split()
+    return bool(words) and words[-1] not in UNFINISHED_ENDINGS
