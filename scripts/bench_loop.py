@@ -40,9 +40,10 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from tests.spoken import silence, synthesize  # noqa: E402
 from tests.virtual_audio import VirtualAudio, virtual_audio  # noqa: E402
-from voice_assist.audio_in import Microphone, find_input_device, refresh_devices  # noqa: E402
+from voice_assist.audio_in import Microphone  # noqa: E402
 from voice_assist.config import BUNDLED_CONTENT, Settings  # noqa: E402
 from voice_assist.content import load_library  # noqa: E402
+from voice_assist.devices import find_input_device, refresh_devices  # noqa: E402
 from voice_assist.dialogue import Dialogue, Voice  # noqa: E402
 from voice_assist.loop import Conversation, Status, run_voice  # noqa: E402
 from voice_assist.recognize import domain_of  # noqa: E402

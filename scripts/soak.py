@@ -35,12 +35,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.audio_in import read_wav
 from voice_assist.config import BUNDLED_CONTENT, Settings, save_voice
 from voice_assist.content import load_library
 from voice_assist.dialogue import Dialogue, Voice
 from voice_assist.loop import Conversation, Status
-from voice_assist.recognize import SAMPLE_RATE, domain_of
+from voice_assist.recognize import domain_of
 from voice_assist.recognize.choose import open_recognizer
 
 FRAME = 480

@@ -26,9 +26,9 @@ def pulse() -> Iterator[VirtualAudio]:
     """The private PulseAudio server, with PortAudio re-initialised so that it lists its devices.
 
     PortAudio enumerates devices once, when it starts; after this fixture it sees ``pulse`` and
-    ``default``. Call ``voice_assist.audio_in.refresh_devices()`` again only while no stream is open.
+    ``default``. Call ``voice_assist.devices.refresh_devices()`` again only while no stream is open.
     """
-    from voice_assist.audio_in import refresh_devices
+    from voice_assist.devices import refresh_devices
 
     with virtual_audio() as audio:
         refresh_devices()

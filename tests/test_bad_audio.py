@@ -22,10 +22,11 @@ from hypothesis import strategies as st
 
 from tests.spoken import synthesize
 from tests.tiny_vosk import write_tiny_model
+from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.audio_in import AudioFileError, read_wav
 from voice_assist.config import BUNDLED_CONTENT
 from voice_assist.content import load_library
-from voice_assist.recognize import SAMPLE_RATE, Recognizer, domain_of
+from voice_assist.recognize import Recognizer, domain_of
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 from voice_assist.recognize.vosk_engine import VoskRecognizer
 

@@ -68,6 +68,7 @@ def test_auto_uses_an_installed_vosk_model(no_installed_models: Path, tmp_path: 
     installed = write_tiny_model(config.data_dir() / "models" / "tiny")
     recognizer = open_recognizer(Settings(), DOMAIN, tmp_path / "cache")
     assert type(recognizer).__name__ == "VoskRecognizer"
+    assert recognizer.engine == "vosk"
     assert recognizer.description.startswith("vosk, model tiny")
     assert f"a vosk model is installed: {installed}" in recognizer.description
 
@@ -75,6 +76,7 @@ def test_auto_uses_an_installed_vosk_model(no_installed_models: Path, tmp_path: 
 def test_without_a_model_pocketsphinx_is_used_and_says_why(no_installed_models: Path, tmp_path: Path) -> None:
     recognizer = open_recognizer(Settings(), DOMAIN, tmp_path / "cache")
     assert type(recognizer).__name__ == "PocketsphinxRecognizer"
+    assert recognizer.engine == "pocketsphinx"
     assert "pocketsphinx" in recognizer.description
     assert "no vosk model is installed" in recognizer.description
     assert not fell_back(recognizer)
@@ -87,6 +89,7 @@ def test_a_corrupt_model_falls_back_to_pocketsphinx(no_installed_models: Path, t
     (model / "am" / "final.mdl").write_text("this is not a kaldi model\n")
     recognizer = open_recognizer(Settings(model=model), DOMAIN, tmp_path / "cache")
     assert type(recognizer).__name__ == "PocketsphinxRecognizer"
+    assert recognizer.engine == "pocketsphinx"
     assert "the vosk model could not be loaded" in recognizer.description
     assert fell_back(recognizer)  # the voice loop says so at start-up
     assert str(model) in recognizer.description

@@ -28,7 +28,7 @@ import pytest
 from tests.spoken import silence, synthesize, wav_file
 from tests.tiny_vosk import write_tiny_model
 from tests.virtual_audio import VirtualAudio
-from voice_assist.recognize import SAMPLE_RATE
+from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.recordings import Recorder
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,13 +12,15 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from voice_assist.audio_in import AudioFileError, Microphone, find_input_device, list_devices, read_wav, refresh_devices
+from voice_assist.audio_format import SAMPLE_RATE
+from voice_assist.audio_in import AudioFileError, Microphone, read_wav
 from voice_assist.config import ENGINES, Settings, cache_dir, load_settings
 from voice_assist.content import Library, load_library
+from voice_assist.devices import find_input_device, list_devices, refresh_devices
 from voice_assist.dialogue import Dialogue, Reply, Voice
 from voice_assist.errors import VoiceAssistError
 from voice_assist.loop import Conversation, run_keyboard, run_voice
-from voice_assist.recognize import SAMPLE_RATE, Recognizer, Transcript, domain_of
+from voice_assist.recognize import Recognizer, Transcript, domain_of
 from voice_assist.recognize.choose import fell_back, open_recognizer
 from voice_assist.speak import SpeechOutput
 from voice_assist.view import TerminalView
@@ -254,14 +256,14 @@ def _topics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _model_install(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist.recognize.models import ProgressBar, install_model
+    from voice_assist.ops.model_install import ProgressBar, install_model
 
     print(install_model(args.source, progress=ProgressBar(sys.stderr)))
     return 0
 
 
 def _model_list(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist.recognize.models import list_models, locate_model
+    from voice_assist.recognize.vosk_model import list_models, locate_model
 
     in_use = locate_model(settings.model)
     models = list_models()
@@ -276,7 +278,7 @@ def _model_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _devices(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist.audio_in import list_devices
+    from voice_assist.devices import list_devices
     from voice_assist.errors import AudioDeviceError
 
     devices = list_devices()
@@ -290,7 +292,7 @@ def _devices(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _service(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist import service
+    from voice_assist.ops import service
 
     if args.service_command == "install":
         lines = service.install(force=args.force, arguments=_service_arguments(args))
@@ -310,6 +312,6 @@ def _service_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist.doctor import run_doctor
+    from voice_assist.ops.doctor import run_doctor
 
     return run_doctor(settings, args.config, speak=not args.quiet, show=lambda line: print(line, flush=True))
