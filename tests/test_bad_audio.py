@@ -127,6 +127,7 @@ def test_a_bad_file_among_good_ones_is_reported_before_the_recognizer_starts(tmp
 
 # --- odd but usable audio: a reply for every file --------------------------------------------------------
 
+@pytest.mark.slow
 def test_noise_silence_clipping_and_odd_formats_each_get_a_reply(tmp_path: Path) -> None:
     question = question_samples()
     files = {
@@ -159,6 +160,7 @@ def test_noise_silence_clipping_and_odd_formats_each_get_a_reply(tmp_path: Path)
         assert isinstance(record["answer"], str) and record["kind"] in ("answer", "command", "clarify", "no_match")
 
 
+@pytest.mark.slow
 def test_transcribe_prints_nothing_for_noise_and_the_words_for_a_question(tmp_path: Path) -> None:
     question = write_wav(tmp_path / "question.wav", question_samples())
     quiet = write_wav(tmp_path / "quiet.wav", noise(4, 30))
@@ -224,6 +226,7 @@ def feed_odd_buffers(recognizer: Recognizer) -> None:
     assert recognizer.finish().alternatives == ()
 
 
+@pytest.mark.slow
 def test_pocketsphinx_takes_empty_odd_and_noisy_buffers(tmp_path: Path) -> None:
     domain = domain_of(load_library([BUNDLED_CONTENT]))
     feed_odd_buffers(PocketsphinxRecognizer(domain, cache_dir=tmp_path))

@@ -73,6 +73,7 @@ def test_auto_uses_an_installed_vosk_model(no_installed_models: Path, tmp_path: 
     assert f"a vosk model is installed: {installed}" in recognizer.description
 
 
+@pytest.mark.slow
 def test_without_a_model_pocketsphinx_is_used_and_says_why(no_installed_models: Path, tmp_path: Path) -> None:
     recognizer = open_recognizer(Settings(), DOMAIN, tmp_path / "cache")
     assert type(recognizer).__name__ == "PocketsphinxRecognizer"
@@ -82,6 +83,7 @@ def test_without_a_model_pocketsphinx_is_used_and_says_why(no_installed_models: 
     assert not fell_back(recognizer)
 
 
+@pytest.mark.slow
 def test_a_corrupt_model_falls_back_to_pocketsphinx(no_installed_models: Path, tmp_path: Path,
                                                     caplog: pytest.LogCaptureFixture) -> None:
     """The layout is right, so the choice is vosk; loading fails, so pocketsphinx takes over."""
@@ -96,6 +98,7 @@ def test_a_corrupt_model_falls_back_to_pocketsphinx(no_installed_models: Path, t
     assert "pocketsphinx is used instead" in caplog.text
 
 
+@pytest.mark.slow
 def test_an_incomplete_model_named_in_settings_falls_back(no_installed_models: Path, tmp_path: Path) -> None:
     model = Path(shutil.copytree(write_tiny_model(tmp_path / "tiny"), tmp_path / "incomplete"))
     (model / "conf" / "mfcc.conf").unlink()
@@ -105,6 +108,7 @@ def test_an_incomplete_model_named_in_settings_falls_back(no_installed_models: P
     assert fell_back(recognizer)
 
 
+@pytest.mark.slow
 def test_pocketsphinx_when_asked_even_with_a_model(no_installed_models: Path, tmp_path: Path) -> None:
     model = write_tiny_model(tmp_path / "tiny")
     recognizer = open_recognizer(Settings(engine="pocketsphinx", model=model), DOMAIN, tmp_path / "cache")

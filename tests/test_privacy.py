@@ -221,6 +221,7 @@ def run_watched(homes: Homes, *args: str, env: dict[str, str] | None = None,
 
 # --- typed and WAV questions ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_asking_by_text_and_by_wav_opens_no_network_and_keeps_no_audio(homes: Homes) -> None:
     typed = run_watched(homes, "--engine", "pocketsphinx", "ask", "what causes als", "stop")
     assert typed.returncode == 0, typed.stderr
