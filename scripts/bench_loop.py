@@ -40,10 +40,11 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from tests.spoken import silence, synthesize  # noqa: E402
 from tests.virtual_audio import VirtualAudio, virtual_audio  # noqa: E402
-from voice_assist.audio_in import Microphone, find_input_device, refresh_devices  # noqa: E402
+from voice_assist.audio_in import Microphone  # noqa: E402
 from voice_assist.config import BUNDLED_CONTENT, Settings  # noqa: E402
 from voice_assist.content import load_library  # noqa: E402
 from voice_assist.conversation import Action, ContinueUtterance, Conversation, Started, Status, Voice  # noqa: E402
+from voice_assist.devices import find_input_device, refresh_devices  # noqa: E402
 from voice_assist.loop import VoiceLoop, run_voice  # noqa: E402
 from voice_assist.recognize import domain_of  # noqa: E402
 from voice_assist.recognize.choose import open_recognizer  # noqa: E402
@@ -192,7 +193,7 @@ def start_assistant(settings: Settings, timings: Timings,
     library = load_library([BUNDLED_CONTENT])
     recognizer = open_recognizer(settings, domain_of(library), Path(tempfile.mkdtemp(prefix="bench-loop-")))
     speaker = Speaker(settings)
-    core = Conversation(library, Voice(settings.rate, settings.volume), engine=recognizer.description,
+    core = Conversation(library, Voice(settings.rate, settings.volume), engine=recognizer.engine,
                         quick_end_silence=settings.quick_end_silence)
     conversation = TimedLoop(core, recognizer, speaker, settings, NoView())
     conversation.timings = timings

@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.virtual_audio import VirtualAudio, virtual_audio
-from voice_assist.audio_in import refresh_devices
+from voice_assist.devices import refresh_devices
 from voice_assist.speak.speaker import Speaker
 
 RATE = 16_000

@@ -35,12 +35,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.audio_in import read_wav
 from voice_assist.config import BUNDLED_CONTENT, Settings, save_voice
 from voice_assist.content import load_library
 from voice_assist.conversation import Conversation, Status, Voice
 from voice_assist.loop import VoiceLoop
-from voice_assist.recognize import SAMPLE_RATE, domain_of
+from voice_assist.recognize import domain_of
 from voice_assist.recognize.choose import open_recognizer
 
 FRAME = 480
@@ -213,7 +214,7 @@ class Soak:
         settings = Settings(engine=engine)
         library = load_library([BUNDLED_CONTENT])
         recognizer = open_recognizer(settings, domain_of(library), workdir / "cache")
-        core = Conversation(library, Voice(settings.rate, settings.volume), engine=recognizer.description,
+        core = Conversation(library, Voice(settings.rate, settings.volume), engine=recognizer.engine,
                             quick_end_silence=settings.quick_end_silence)
         voice_file = workdir / "voice.toml"
         self.conversation = VoiceLoop(core, recognizer, self.speech, settings, self.view, on_voice_change=lambda

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
-"""Hertz, as the recognizers expect."""
+from voice_assist.audio_format import SAMPLE_RATE
 
 VOICES = ("en-us", "en", "en-us+f3", "en-gb+m3", "en-us+f2")
 """espeak-ng voices with different pitch and timbre, men's and women's."""

@@ -22,10 +22,11 @@ from hypothesis import strategies as st
 
 from tests.spoken import synthesize
 from tests.tiny_vosk import write_tiny_model
+from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.audio_in import AudioFileError, read_wav
 from voice_assist.config import BUNDLED_CONTENT
 from voice_assist.content import load_library
-from voice_assist.recognize import SAMPLE_RATE, Recognizer, domain_of
+from voice_assist.recognize import Recognizer, domain_of
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 from voice_assist.recognize.vosk_engine import VoskRecognizer
 
@@ -126,6 +127,7 @@ def test_a_bad_file_among_good_ones_is_reported_before_the_recognizer_starts(tmp
 
 # --- odd but usable audio: a reply for every file --------------------------------------------------------
 
+@pytest.mark.slow
 def test_noise_silence_clipping_and_odd_formats_each_get_a_reply(tmp_path: Path) -> None:
     question = question_samples()
     files = {
@@ -158,6 +160,7 @@ def test_noise_silence_clipping_and_odd_formats_each_get_a_reply(tmp_path: Path)
         assert isinstance(record["answer"], str) and record["kind"] in ("answer", "command", "clarify", "no_match")
 
 
+@pytest.mark.slow
 def test_transcribe_prints_nothing_for_noise_and_the_words_for_a_question(tmp_path: Path) -> None:
     question = write_wav(tmp_path / "question.wav", question_samples())
     quiet = write_wav(tmp_path / "quiet.wav", noise(4, 30))
@@ -223,6 +226,7 @@ def feed_odd_buffers(recognizer: Recognizer) -> None:
     assert recognizer.finish().alternatives == ()
 
 
+@pytest.mark.slow
 def test_pocketsphinx_takes_empty_odd_and_noisy_buffers(tmp_path: Path) -> None:
     domain = domain_of(load_library([BUNDLED_CONTENT]))
     feed_odd_buffers(PocketsphinxRecognizer(domain, cache_dir=tmp_path))

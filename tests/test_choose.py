@@ -68,18 +68,22 @@ def test_auto_uses_an_installed_vosk_model(no_installed_models: Path, tmp_path: 
     installed = write_tiny_model(config.data_dir() / "models" / "tiny")
     recognizer = open_recognizer(Settings(), DOMAIN, tmp_path / "cache")
     assert type(recognizer).__name__ == "VoskRecognizer"
+    assert recognizer.engine == "vosk"
     assert recognizer.description.startswith("vosk, model tiny")
     assert f"a vosk model is installed: {installed}" in recognizer.description
 
 
+@pytest.mark.slow
 def test_without_a_model_pocketsphinx_is_used_and_says_why(no_installed_models: Path, tmp_path: Path) -> None:
     recognizer = open_recognizer(Settings(), DOMAIN, tmp_path / "cache")
     assert type(recognizer).__name__ == "PocketsphinxRecognizer"
+    assert recognizer.engine == "pocketsphinx"
     assert "pocketsphinx" in recognizer.description
     assert "no vosk model is installed" in recognizer.description
     assert not fell_back(recognizer)
 
 
+@pytest.mark.slow
 def test_a_corrupt_model_falls_back_to_pocketsphinx(no_installed_models: Path, tmp_path: Path,
                                                     caplog: pytest.LogCaptureFixture) -> None:
     """The layout is right, so the choice is vosk; loading fails, so pocketsphinx takes over."""
@@ -87,12 +91,14 @@ def test_a_corrupt_model_falls_back_to_pocketsphinx(no_installed_models: Path, t
     (model / "am" / "final.mdl").write_text("this is not a kaldi model\n")
     recognizer = open_recognizer(Settings(model=model), DOMAIN, tmp_path / "cache")
     assert type(recognizer).__name__ == "PocketsphinxRecognizer"
+    assert recognizer.engine == "pocketsphinx"
     assert "the vosk model could not be loaded" in recognizer.description
     assert fell_back(recognizer)  # the voice loop says so at start-up
     assert str(model) in recognizer.description
     assert "pocketsphinx is used instead" in caplog.text
 
 
+@pytest.mark.slow
 def test_an_incomplete_model_named_in_settings_falls_back(no_installed_models: Path, tmp_path: Path) -> None:
     model = Path(shutil.copytree(write_tiny_model(tmp_path / "tiny"), tmp_path / "incomplete"))
     (model / "conf" / "mfcc.conf").unlink()
@@ -102,6 +108,7 @@ def test_an_incomplete_model_named_in_settings_falls_back(no_installed_models: P
     assert fell_back(recognizer)
 
 
+@pytest.mark.slow
 def test_pocketsphinx_when_asked_even_with_a_model(no_installed_models: Path, tmp_path: Path) -> None:
     model = write_tiny_model(tmp_path / "tiny")
     recognizer = open_recognizer(Settings(engine="pocketsphinx", model=model), DOMAIN, tmp_path / "cache")

@@ -77,6 +77,7 @@ def test_a_bad_config_value_names_key_and_line_and_keeps_the_default(tmp_path):
     assert json.loads(result.stdout)["answer"] == "Speaking slower."
 
 
+@pytest.mark.slow
 def test_ask_wav_fills_in_the_transcript_one_file_one_question(tmp_path):
     from tests.spoken import wav_file
 
@@ -91,6 +92,7 @@ def test_ask_wav_fills_in_the_transcript_one_file_one_question(tmp_path):
     assert "pocketsphinx" in result.stderr
 
 
+@pytest.mark.slow
 def test_transcribe_prints_what_was_heard(tmp_path):
     from tests.spoken import wav_file
 

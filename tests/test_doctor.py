@@ -16,8 +16,9 @@ import pytest
 from tests.spoken import write_wav
 from tests.tiny_vosk import write_tiny_model
 from tests.virtual_audio import VirtualAudio
+from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.config import BUNDLED_CONTENT, Settings
-from voice_assist.doctor import (
+from voice_assist.ops.doctor import (
     Finding,
     Levels,
     Status,
@@ -31,7 +32,6 @@ from voice_assist.doctor import (
     run_doctor,
     spoken_summary,
 )
-from voice_assist.recognize import SAMPLE_RATE
 
 VOICE_ASSIST = Path(sys.prefix) / "bin" / "voice-assist"
 BROKEN_FACTSHEET = """\

@@ -16,13 +16,14 @@ import numpy as np
 import pytest
 
 from tests.spoken import silence, synthesize
+from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.config import Settings, load_settings, save_voice
 from voice_assist.content import Library
 from voice_assist.conversation import RATE_STEP, Conversation, State, Status, Voice
 from voice_assist.errors import AudioDeviceError
 from voice_assist.loop import VoiceLoop, run_voice
 from voice_assist.match import Matcher
-from voice_assist.recognize import SAMPLE_RATE, Transcript, domain_of
+from voice_assist.recognize import Transcript, domain_of
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 
 FRAME_SECONDS = 0.03
@@ -304,6 +305,7 @@ def test_a_lost_microphone_is_retried_and_the_user_told_once(conversation, speak
 class CrashingRecognizer:
     """A recognizer whose engine dies at the first audio: a crash cannot be produced on demand for real."""
 
+    engine = "crashing"
     description = "crashing test engine"
 
     def accept(self, pcm: bytes) -> None:

@@ -1,4 +1,5 @@
-"""Model lookup, layout checks and the installer: real zips, a real HTTP server on 127.0.0.1, real folders."""
+"""Model lookup and layout checks (``recognize.vosk_model``) and the installer (``ops.model_install``): real
+zips, a real HTTP server on 127.0.0.1, real folders."""
 
 from __future__ import annotations
 
@@ -18,14 +19,9 @@ import pytest
 from tests.tiny_vosk import write_tiny_model
 from voice_assist import cli, config
 from voice_assist.errors import ModelError
-from voice_assist.recognize import models
-from voice_assist.recognize.models import (
-    ProgressBar,
-    install_model,
-    list_models,
-    locate_model,
-    validate_model,
-)
+from voice_assist.ops import model_install
+from voice_assist.ops.model_install import ProgressBar, install_model
+from voice_assist.recognize.vosk_model import ModelLookup, list_models, locate_model, validate_model
 
 MODEL_NAME = "vosk-model-tiny-test"
 
@@ -101,7 +97,7 @@ def test_a_missing_part_is_named(tiny_model: Path, tmp_path: Path, remove: str, 
 def test_a_lookahead_model_is_valid_and_loads(tmp_path: Path) -> None:
     model = write_tiny_model(tmp_path / "lookahead", lookahead=True)
     validate_model(model)
-    models.check_loads(model)
+    model_install.check_loads(model)
     (model / "graph" / "disambig_tid.int").unlink()
     with pytest.raises(ModelError, match=r"incomplete: graph/disambig_tid\.int missing"):
         validate_model(model)
@@ -141,7 +137,7 @@ def test_an_incomplete_model_is_skipped_for_a_complete_one(tiny_model: Path, tmp
     assert [model.path.name for model in found] == ["a-broken", "b-good"]
     assert found[0].problem and "incomplete" in found[0].problem
     assert found[1].problem is None
-    assert locate_model(None, {}, (tmp_path,)) == models.ModelLookup(tmp_path / "b-good", None, (tmp_path,))
+    assert locate_model(None, {}, (tmp_path,)) == ModelLookup(tmp_path / "b-good", None, (tmp_path,))
 
 
 def test_nothing_installed_says_how_to_install(tmp_path: Path) -> None:
@@ -257,8 +253,8 @@ def test_an_unknown_source(tmp_path: Path) -> None:
 
 
 def test_the_default_is_the_official_small_english_model() -> None:
-    assert models.DEFAULT_MODEL_URL == "https://alphacephei.com/vosk/models/vosk-model-small-en-us-0.15.zip"
-    assert len(models.DEFAULT_MODEL_SHA256) == 64
+    assert model_install.DEFAULT_MODEL_URL == "https://alphacephei.com/vosk/models/vosk-model-small-en-us-0.15.zip"
+    assert len(model_install.DEFAULT_MODEL_SHA256) == 64
 
 
 def test_progress_bar() -> None:

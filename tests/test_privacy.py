@@ -28,7 +28,7 @@ import pytest
 from tests.spoken import silence, synthesize, wav_file
 from tests.tiny_vosk import write_tiny_model
 from tests.virtual_audio import VirtualAudio
-from voice_assist.recognize import SAMPLE_RATE
+from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.recordings import Recorder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,6 +221,7 @@ def run_watched(homes: Homes, *args: str, env: dict[str, str] | None = None,
 
 # --- typed and WAV questions ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_asking_by_text_and_by_wav_opens_no_network_and_keeps_no_audio(homes: Homes) -> None:
     typed = run_watched(homes, "--engine", "pocketsphinx", "ask", "what causes als", "stop")
     assert typed.returncode == 0, typed.stderr

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from voice_assist import service
-from voice_assist.service import ServiceError, UserSystemd
+from voice_assist.ops import service
+from voice_assist.ops.service import ServiceError, UserSystemd
 
 VOICE_ASSIST = Path(sys.prefix) / "bin" / "voice-assist"
 

@@ -15,6 +15,8 @@ import pytest
 
 SOAK = Path(__file__).resolve().parents[1] / "scripts" / "soak.py"
 
+pytestmark = pytest.mark.slow  # a real recognizer, in simulated hours
+
 
 def load_soak() -> ModuleType:
     spec = importlib.util.spec_from_file_location("soak", SOAK)

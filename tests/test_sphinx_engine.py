@@ -184,6 +184,7 @@ def test_built_model_is_reused_until_the_phrases_change(tmp_path: Path) -> None:
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".building")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["garbage language model", "missing dictionary"])
 def test_a_damaged_cached_model_is_rebuilt(tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
     domain = Domain(("what is riluzole", "stop"))
@@ -199,6 +200,7 @@ def test_a_damaged_cached_model_is_rebuilt(tmp_path: Path, damage: str, caplog: 
     assert recognize(recognizer, synthesize("what is riluzole")).text == "what is riluzole"
 
 
+@pytest.mark.slow
 def test_only_the_most_recently_used_models_are_kept(tmp_path: Path) -> None:
     first = build_domain_model(Domain(("stop",)), tmp_path, background_words=10)
     for word in ("one", "two", "three", "four", "five"):

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from tests.tiny_vosk import WORD_ALTERNATIVE, WORD_HEARD, WORD_NEVER, write_tiny_model
+from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.errors import ModelError
-from voice_assist.recognize import SAMPLE_RATE, Domain, Transcript
+from voice_assist.recognize import Domain, Transcript
 from voice_assist.recognize.vosk_engine import (
     VoskRecognizer,
     combine,
@@ -236,7 +237,7 @@ def test_a_model_that_crashes_vosk_is_caught_by_the_load_check(tiny_model: Path,
                                                                damage: Callable[[Path], None]) -> None:
     """Some damage aborts the process inside vosk (a Kaldi assertion, no exception): at load, or at the
     first audio. Only a separate process survives that, so the installer's load check runs in one."""
-    from voice_assist.recognize.models import check_loads
+    from voice_assist.ops.model_install import check_loads
 
     model = copy_of(tiny_model, tmp_path)
     damage(model)

@@ -1,4 +1,4 @@
-"""Audio in: WAV files and the microphone, always delivered as 16 kHz mono s16le (``SAMPLE_RATE``)."""
+"""Audio in: WAV files and the microphone, always delivered in the pipeline's format (``audio_format``)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,19 @@ import contextlib
 import logging
 import queue
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from voice_assist.audio_format import BYTES_PER_SECOND, SAMPLE_RATE, bytes_for
+from voice_assist.devices import list_devices
 from voice_assist.errors import AudioDeviceError, VoiceAssistError
-from voice_assist.recognize import SAMPLE_RATE
 from voice_assist.resample import Resampler, resample
-from voice_assist.vad import EndReason, Phase, Step, UtteranceDetector, VadTuning
 
-__all__ = ["AudioFileError", "CaptureFormat", "DeviceInfo", "EndReason", "Microphone", "Phase", "Step",
-           "UtteranceDetector", "VadTuning", "find_input_device", "find_output_device", "list_devices",
-           "read_wav", "refresh_devices", "to_pcm16"]
+__all__ = ["AudioFileError", "CaptureFormat", "Microphone", "read_wav", "to_pcm16"]
 
 log = logging.getLogger(__name__)
 
@@ -155,87 +153,6 @@ def _describe(wav_format: WavFormat) -> str:
     return f"{name}, {wav_format.sample_bytes * 8}-bit"
 
 
-# --- Devices -------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    """One PortAudio device."""
-
-    index: int
-    name: str
-    input_channels: int
-    output_channels: int
-    default_rate: int
-    """Hertz."""
-    is_default_input: bool = False
-    is_default_output: bool = False
-
-    def describe(self) -> str:
-        marks = [mark for mark, on in (("default microphone", self.is_default_input),
-                                       ("default speaker", self.is_default_output)) if on]
-        return (f"{self.index:>3}  {self.name}  (in {self.input_channels}, out {self.output_channels}, "
-                f"{self.default_rate} Hz){'  [' + ', '.join(marks) + ']' if marks else ''}")
-
-
-def refresh_devices() -> None:
-    """Make PortAudio list the devices again (it lists them once, when it starts).
-
-    Call it after plugging in a microphone or starting a sound server. It closes every open stream,
-    so call it only when no audio is playing or being recorded.
-    """
-    import sounddevice as sd
-
-    sd._terminate()  # sounddevice has no public re-scan; these are the calls its own docs point to
-    sd._initialize()
-
-
-def list_devices() -> list[DeviceInfo]:
-    """All audio devices PortAudio knows, microphones and speakers."""
-    import sounddevice as sd
-
-    try:
-        devices = sd.query_devices()
-        default_in, default_out = sd.default.device
-    except sd.PortAudioError as error:
-        raise AudioDeviceError(f"cannot list the audio devices ({error}).") from error
-    return [DeviceInfo(index=device["index"], name=device["name"], input_channels=device["max_input_channels"],
-                       output_channels=device["max_output_channels"],
-                       default_rate=round(device["default_samplerate"]),
-                       is_default_input=device["index"] == default_in,
-                       is_default_output=device["index"] == default_out)
-            for device in devices]
-
-
-def find_input_device(spec: str | None) -> int | None:
-    """The microphone for ``spec``: a device index or part of a name (any case); None is the system default."""
-    return _find_device(spec, "microphone", lambda device: device.input_channels > 0, "--input-device")
-
-
-def find_output_device(spec: str | None) -> int | None:
-    """The speaker for ``spec``: a device index or part of a name (any case); None is the system default."""
-    return _find_device(spec, "speaker", lambda device: device.output_channels > 0, "--output-device")
-
-
-def _find_device(spec: str | None, kind: str, usable: Callable[[DeviceInfo], bool], flag: str) -> int | None:
-    if spec is None or not spec.strip():
-        return None
-    spec = spec.strip()
-    candidates = [device for device in list_devices() if usable(device)]
-    if spec.isdigit():
-        chosen = [device for device in candidates if device.index == int(spec)]
-    else:
-        wanted = spec.casefold()
-        exact = [device for device in candidates if device.name.casefold() == wanted]
-        chosen = exact or [device for device in candidates if wanted in device.name.casefold()]
-    if not chosen:
-        known = "; ".join(f"{device.index}: {device.name}" for device in candidates) or "none at all"
-        raise AudioDeviceError(f"no {kind} matches {spec!r}. Known {kind}s: {known}. "
-                               f"Use {flag} with one of these numbers or names (see 'voice-assist devices').")
-    if len(chosen) > 1:
-        log.info("%d %ss match %r; using %d: %s", len(chosen), kind, spec, chosen[0].index, chosen[0].name)
-    return chosen[0].index
-
-
 # --- Microphone ----------------------------------------------------------------------------------------
 
 FRAME_SECONDS = 0.03
@@ -268,7 +185,7 @@ class Microphone:
         self.device = device
         self.timeout = timeout
         self.start_timeout = start_timeout
-        self.frame_bytes = round(SAMPLE_RATE * frame_seconds) * 2
+        self.frame_bytes = bytes_for(frame_seconds)
         self._forced_rate = capture_rate
         self._max_queued_seconds = max_queued_seconds
         self._queue: queue.Queue[bytes | None] = queue.Queue()
@@ -302,7 +219,7 @@ class Microphone:
         self.capture = _capture_format(self.device, self._forced_rate, self.name)
         self._resampler = Resampler(self.capture.rate, SAMPLE_RATE) if self.capture.rate != SAMPLE_RATE else None
         chunk_frames = max(1, round(self.capture.rate * self.frame_bytes / 2 / SAMPLE_RATE))
-        self._queue = queue.Queue(maxsize=max(1, round(self._max_queued_seconds * SAMPLE_RATE * 2 / self.frame_bytes)))
+        self._queue = queue.Queue(maxsize=max(1, round(self._max_queued_seconds * BYTES_PER_SECOND / self.frame_bytes)))
         try:
             self._stream = sd.RawInputStream(
                 samplerate=self.capture.rate, blocksize=chunk_frames, device=self.device,

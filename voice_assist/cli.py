@@ -13,14 +13,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from voice_assist.audio_in import AudioFileError, Microphone, find_input_device, list_devices, read_wav, refresh_devices
+from voice_assist.audio_format import SAMPLE_RATE
+from voice_assist.audio_in import AudioFileError, Microphone, read_wav
 from voice_assist.config import ENGINES, Settings, cache_dir, load_settings, save_voice
 from voice_assist.content import Library, load_library
 from voice_assist.conversation import Conversation, Heard, NoMicrophoneAtStart, Reply, Started, Typed, Voice, replies
+from voice_assist.devices import find_input_device, list_devices, refresh_devices
 from voice_assist.errors import VoiceAssistError
 from voice_assist.loop import VoiceLoop, run_keyboard, run_voice
 from voice_assist.match import Match, MatchKind
-from voice_assist.recognize import SAMPLE_RATE, Recognizer, Transcript, domain_of
+from voice_assist.recognize import Recognizer, Transcript, domain_of
 from voice_assist.recognize.choose import fell_back, open_recognizer
 from voice_assist.speak import SpeechOutput
 from voice_assist.view import TerminalView
@@ -188,7 +190,7 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
 
     recognizer = reopen_recognizer()
     conversation = Conversation(library, Voice(settings.rate, settings.volume),
-                                engine=recognizer.description.split(" [")[0],
+                                engine=recognizer.engine,
                                 quick_end_silence=settings.quick_end_silence)
     loop: VoiceLoop | None = None
 
@@ -259,14 +261,14 @@ def _topics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _model_install(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist.recognize.models import ProgressBar, install_model
+    from voice_assist.ops.model_install import ProgressBar, install_model
 
     print(install_model(args.source, progress=ProgressBar(sys.stderr)))
     return 0
 
 
 def _model_list(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist.recognize.models import list_models, locate_model
+    from voice_assist.recognize.vosk_model import list_models, locate_model
 
     in_use = locate_model(settings.model)
     models = list_models()
@@ -281,7 +283,7 @@ def _model_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _devices(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist.audio_in import list_devices
+    from voice_assist.devices import list_devices
     from voice_assist.errors import AudioDeviceError
 
     devices = list_devices()
@@ -295,7 +297,7 @@ def _devices(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _service(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist import service
+    from voice_assist.ops import service
 
     if args.service_command == "install":
         lines = service.install(force=args.force, arguments=_service_arguments(args))
@@ -315,6 +317,6 @@ def _service_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist.doctor import run_doctor
+    from voice_assist.ops.doctor import run_doctor
 
     return run_doctor(settings, args.config, speak=not args.quiet, show=lambda line: print(line, flush=True))

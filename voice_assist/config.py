@@ -17,6 +17,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,22 @@ from voice_assist.errors import ConfigError
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_CONTENT = PROJECT_ROOT / "content"
 CHECKOUT_MODELS = PROJECT_ROOT / "models"
+
+
+def _bundled_content() -> Path:
+    """The shipped factsheets: the checkout's ``content/`` folder, installed as ``voice_assist/factsheets``.
+
+    A checkout (run from it, or installed from it in editable mode) reads ``content/`` itself, so that what is
+    edited there is what is answered from; an installed wheel reads its package data (pyproject.toml maps
+    one to the other)."""
+    checkout = PROJECT_ROOT / "content"
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    return Path(str(resources.files("voice_assist").joinpath("factsheets")))
+
+
+BUNDLED_CONTENT = _bundled_content()
 
 VOICE_KEYS = ("rate", "volume")
 """The settings that voice commands change, kept in voice.toml."""

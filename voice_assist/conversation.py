@@ -560,7 +560,7 @@ class Conversation:
         return Reply(passage, match, section=section_id, interrupt=True)
 
     def _command(self, match: Match) -> tuple[Reply, Voice | None]:
-        command = Command(match.command)
+        command = Command(match.command or "")
         if command in (Command.YES, Command.NO) and self._reading.clarifying:
             return self._answer_clarify(command, match), None
         if command is Command.STOP:

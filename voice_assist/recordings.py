@@ -16,8 +16,8 @@ import wave
 from collections.abc import Callable
 from pathlib import Path
 
+from voice_assist.audio_format import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH, seconds_of
 from voice_assist.config import Settings, data_dir
-from voice_assist.recognize import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +59,15 @@ class Recorder:
         partial = path.with_suffix(".part")  # renamed when complete, so every *.wav is a whole recording
         try:
             with wave.open(str(partial), "wb") as out:
-                out.setnchannels(1)
-                out.setsampwidth(2)
+                out.setnchannels(CHANNELS)
+                out.setsampwidth(SAMPLE_WIDTH)
                 out.setframerate(SAMPLE_RATE)
                 out.writeframes(pcm)
             partial.replace(path)
         finally:
             with contextlib.suppress(OSError):
                 partial.unlink(missing_ok=True)
-        log.debug("Recorded %.1f s to %s", len(pcm) / 2 / SAMPLE_RATE, path)
+        log.debug("Recorded %.1f s to %s", seconds_of(pcm), path)
         return path
 
     def _delete_oldest(self) -> None:

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice_assist.audio_format import BYTES_PER_SECOND, seconds_of
 from voice_assist.config import Settings
-from voice_assist.recognize import SAMPLE_RATE
-
-_BYTES_PER_SECOND = SAMPLE_RATE * 2
 
 
 @dataclass(frozen=True)
@@ -157,7 +155,7 @@ class UtteranceDetector:
         if len(frame) < 2:  # no whole sample: nothing heard, and nothing to pull the noise floor down
             return Step(self._phase, trailing_silence=self.trailing_silence, duration=self._duration,
                         noise_floor=self.noise_floor)
-        seconds = len(frame) / _BYTES_PER_SECOND
+        seconds = seconds_of(frame)
         level = frame_level(frame)
         floor = self.noise_floor
         self._remember_level(level, seconds)
@@ -178,7 +176,7 @@ class UtteranceDetector:
         tuning = self.tuning
         self._pre_roll.append(frame)
         self._pre_roll_bytes += len(frame)
-        while self._pre_roll_bytes - len(self._pre_roll[0]) >= (tuning.pre_roll + seconds) * _BYTES_PER_SECOND:
+        while self._pre_roll_bytes - len(self._pre_roll[0]) >= (tuning.pre_roll + seconds) * BYTES_PER_SECOND:
             self._pre_roll_bytes -= len(self._pre_roll.popleft())
         loud = level >= max(floor + tuning.start_margin, tuning.min_level)
         self._recent_loud.append(loud)
@@ -187,7 +185,7 @@ class UtteranceDetector:
             return Step(Phase.WAITING, level=level, noise_floor=floor)
         audio = b"".join(self._pre_roll)
         self._phase = Phase.SPEECH
-        self._duration = len(audio) / _BYTES_PER_SECOND
+        self._duration = seconds_of(audio)
         self._voiced = seconds * sum(self._recent_loud)
         self._voiced_run = 1
         return Step(Phase.SPEECH, audio=audio, started=True, duration=self._duration, level=level,

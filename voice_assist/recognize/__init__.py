@@ -1,6 +1,6 @@
 """Speech to text: one small interface, one adapter module per engine.
 
-Audio between stages is always 16 kHz mono signed 16-bit little-endian PCM (``SAMPLE_RATE``).
+Recognizers take audio in the pipeline's format (``voice_assist.audio_format``).
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from typing import Protocol
 from voice_assist.commands import COMMAND_PHRASES
 from voice_assist.content import Library
 from voice_assist.other_subjects import OTHER_SUBJECTS
-
-SAMPLE_RATE = 16_000
-"""Hertz. Both engines' English models are trained on 16 kHz audio."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +37,8 @@ class Domain:
 class Recognizer(Protocol):
     """A speech recognizer fed one utterance at a time."""
 
+    engine: str
+    """The engine's short name, "pocketsphinx" or "vosk": for log lines and the caregiver view."""
     description: str
     """Which engine and model, and why it was chosen: shown at start-up."""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from voice_assist.config import Settings
 from voice_assist.errors import ModelError
 from voice_assist.recognize import Domain, Recognizer
-from voice_assist.recognize.models import locate_model
+from voice_assist.recognize.vosk_model import locate_model
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,10 +176,11 @@ def arpa_model(sentences: Iterable[str], background: dict[str, float], backgroun
         words = ["<s>", *sentence.split(), "</s>"]
         for order in (1, 2, 3):
             counts[order - 1].update(tuple(words[i:i + order]) for i in range(len(words) - order + 1))
+    unigram_counts: dict[tuple[str, ...], float] = dict(counts[0])
     for form, word in (forms or {}).items():
-        counts[0][(form,)] = WORD_FORM_SHARE * counts[0][(word,)]
-    unigrams = _mixed_unigrams(counts[0], background, background_weight if background else 0.0)
-    bigrams = {gram: count * (1 - DISCOUNT) / counts[0][gram[:1]] for gram, count in counts[1].items()}
+        unigram_counts[(form,)] = WORD_FORM_SHARE * unigram_counts.get((word,), 0)
+    unigrams = _mixed_unigrams(unigram_counts, background, background_weight if background else 0.0)
+    bigrams = {gram: count * (1 - DISCOUNT) / unigram_counts[gram[:1]] for gram, count in counts[1].items()}
     trigrams = {gram: count * (1 - DISCOUNT) / counts[1][gram[:2]] for gram, count in counts[2].items()}
     unigram_backoff = _backoffs(bigrams, unigrams)
     bigram_backoff = _backoffs(trigrams, bigrams)
@@ -195,12 +196,12 @@ def arpa_model(sentences: Iterable[str], background: dict[str, float], backgroun
     return "\n".join([*lines, "", "\\end\\", ""])
 
 
-def _mixed_unigrams(counts: Counter[tuple[str, ...]], background: dict[str, float],
+def _mixed_unigrams(counts: Mapping[tuple[str, ...], float], background: dict[str, float],
                     weight: float) -> dict[tuple[str, ...], float]:
     total = sum(count for gram, count in counts.items() if gram != ("<s>",))
     background_total = sum(background.values()) or 1.0
     words = {gram[0] for gram in counts} | set(background)
-    mixed = {}
+    mixed: dict[tuple[str, ...], float] = {}
     for word in words:
         domain_p = counts.get((word,), 0) / total if word != "<s>" else 0.0
         mixed[(word,)] = (1 - weight) * domain_p + weight * background.get(word, 0.0) / background_total

@@ -42,6 +42,8 @@ NBEST_SEARCHED = 40
 class PocketsphinxRecognizer:
     """Recognizes one utterance at a time with pocketsphinx, biased towards the domain."""
 
+    engine = "pocketsphinx"
+
     def __init__(self, domain: Domain, *, cache_dir: Path, max_alternatives: int = 5, bias: bool = True,
                  background_words: int = BACKGROUND_WORDS, background_weight: float = BACKGROUND_WEIGHT,
                  decoder_options: Mapping[str, object] | None = None) -> None:

@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.errors import ModelError
-from voice_assist.recognize import SAMPLE_RATE, Domain, Transcript
-from voice_assist.recognize.models import validate_model
+from voice_assist.recognize import Domain, Transcript
+from voice_assist.recognize.vosk_model import validate_model
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def phrase_list(domain: Domain, known: Callable[[str], bool]) -> list[str]:
 
 class VoskRecognizer:
     """One utterance at a time: ``accept`` audio, read ``partial``, then ``finish``."""
+
+    engine = "vosk"
 
     def __init__(self, model_dir: Path, domain: Domain | None, *, max_alternatives: int = 5,
                  verbose: bool = False) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import sounddevice as sd
 
-from voice_assist.audio_in import find_output_device
+from voice_assist.devices import find_output_device
 from voice_assist.errors import SpeechOutputError
 from voice_assist.resample import resample
 from voice_assist.speak.synth import Audio

@@ -6,11 +6,11 @@ worker process) and hands audio to the player; the audio callback only copies sa
 
 from __future__ import annotations
 
+import enum
 import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Final
 
 from voice_assist.config import Settings
 from voice_assist.errors import SpeechOutputError, VoiceAssistError
@@ -20,7 +20,18 @@ from voice_assist.speak.text import split_sentences
 
 log = logging.getLogger(__name__)
 
-_CLOSE: Final = object()
+
+
+class _Close(enum.Enum):
+    """Queued by close(): the speech thread ends."""
+
+    CLOSE = enum.auto()
+
+
+_CLOSE = _Close.CLOSE
+_Item = tuple[int, str] | _Close
+"""What the speech thread takes from its queue: (generation, sentence), or _CLOSE."""
+
 STALL_ALLOWANCE = 3.0
 """Seconds beyond the queued audio's length to wait for the speaker before treating it as stuck."""
 
@@ -42,7 +53,7 @@ class Speaker:
         self._on_error = on_error
         self.last_error: SpeechOutputError | None = None
         """The most recent speech failure, for callers that prefer polling to a callback."""
-        self._queue: queue.Queue[object] = queue.Queue()
+        self._queue: queue.Queue[_Item] = queue.Queue()
         self._lock = threading.Lock()
         self._generation = 0
         """Bumped by stop(): queued sentences and audio from an older generation are dropped."""
@@ -141,11 +152,11 @@ class Speaker:
                 if self._queue.empty():
                     self._idle.set()
 
-    def _session(self, first: object) -> None:
+    def _session(self, first: _Item) -> None:
         """Speak queued sentences through one output stream until the queue runs dry."""
-        item: object = first
+        item: _Item | None = first
         while item is not None and item is not _CLOSE:
-            generation, sentence = item  # type: ignore[misc]
+            generation, sentence = item
             if generation == self._generation:
                 self._speak(generation, sentence)
             item = self._next_item()
@@ -157,7 +168,7 @@ class Speaker:
             self._report(SpeechOutputError("The speaker stopped taking audio. Check the speaker, or "
                                            "choose another one with output_device."))
 
-    def _next_item(self) -> object:
+    def _next_item(self) -> _Item | None:
         """The next queued item, waiting for the last handed sentence to start before giving up."""
         try:
             return self._queue.get_nowait()

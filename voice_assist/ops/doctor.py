@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from voice_assist.audio_format import BYTES_PER_SECOND, SAMPLE_RATE
 from voice_assist.config import Settings, config_dir, read_settings
 from voice_assist.errors import ContentError, VoiceAssistError
-from voice_assist.recognize import SAMPLE_RATE
 from voice_assist.vad import VadTuning, frame_level
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def _content_problem(error: ContentError) -> Finding:
 def check_engines(settings: Settings) -> list[Finding]:
     """pocketsphinx and its model, vosk and the vosk model, and which engine will be used."""
     from voice_assist.recognize.choose import choose_engine, vosk_importable
-    from voice_assist.recognize.models import locate_model
+    from voice_assist.recognize.vosk_model import locate_model
 
     findings = [_check_pocketsphinx()]
     has_vosk = vosk_importable()
@@ -184,7 +184,7 @@ def _check_vosk(requested: str, importable: bool) -> Finding:
 
 
 def _check_model(requested: str, path: Path | None, problem: str | None) -> Finding:
-    from voice_assist.recognize.models import check_loads
+    from voice_assist.ops.model_install import check_loads
 
     if path is None:
         status = Status.PROBLEM if requested == "vosk" else Status.WARNING
@@ -266,7 +266,7 @@ def _audio_fix(kind: str, setting: str) -> str:
 
 
 def _device_names(kind: str) -> list[str]:
-    from voice_assist.audio_in import list_devices
+    from voice_assist.devices import list_devices
 
     try:
         devices = list_devices()
@@ -320,11 +320,12 @@ def judge_levels(levels: Levels, name: str) -> Finding:
 
 def check_microphone(settings: Settings, seconds: float = LISTEN_SECONDS) -> Finding:
     """Open the microphone and measure its level for ``seconds``."""
-    from voice_assist.audio_in import Microphone, find_input_device
+    from voice_assist.audio_in import Microphone
+    from voice_assist.devices import find_input_device
 
     try:
         with Microphone(find_input_device(settings.input_device)) as microphone:
-            frames = [microphone.read() for _ in range(round(seconds * SAMPLE_RATE * 2 / microphone.frame_bytes))]
+            frames = [microphone.read() for _ in range(round(seconds * BYTES_PER_SECOND / microphone.frame_bytes))]
             name = microphone.name
     except VoiceAssistError as error:
         return Finding("microphone", Status.PROBLEM, f"cannot be used: {error}",
