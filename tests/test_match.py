@@ -9,7 +9,7 @@ import pytest
 
 from voice_assist.commands import Command
 from voice_assist.content import load_library
-from voice_assist.match import SPOKEN_ANSWER_MIN, Matcher, MatchKind
+from voice_assist.match import Matcher, MatcherTuning, MatchKind
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.csv"
 
@@ -129,7 +129,7 @@ def test_a_long_question_whose_guesses_all_agree_is_answered(matcher):
         "that actually help for not",
     ]
 
-    assert matcher.match(heard[:1]).score < SPOKEN_ANSWER_MIN
+    assert matcher.match(heard[:1]).score < MatcherTuning().spoken_answer_min
     assert matcher.match(heard).section == "treatment/drugs"
 
 
