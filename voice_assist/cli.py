@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from voice_assist.audio_in import AudioFileError, Microphone, find_input_device, list_devices, read_wav, refresh_devices
@@ -17,7 +18,9 @@ from voice_assist.config import ENGINES, Settings, cache_dir, load_settings
 from voice_assist.content import Library, load_library
 from voice_assist.dialogue import Dialogue, Reply, Voice
 from voice_assist.errors import VoiceAssistError
+from voice_assist.explain import explain
 from voice_assist.loop import Conversation, run_keyboard, run_voice
+from voice_assist.match import trace_record
 from voice_assist.recognize import SAMPLE_RATE, Recognizer, Transcript, domain_of
 from voice_assist.recognize.choose import fell_back, open_recognizer
 from voice_assist.speak import SpeechOutput
@@ -52,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="questions; with none, one question per line is read from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--wav", type=Path, nargs="+", metavar="FILE", help="spoken questions, one WAV file each")
+    ask.add_argument("--explain", action="store_true",
+                     help="after each answer, say why it was chosen (with --json: the evidence in 'trace')")
     ask.set_defaults(handler=_ask)
 
     transcribe = commands.add_parser("transcribe", help="print what the recognizer hears in WAV files")
@@ -135,7 +140,11 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     dialogue = Dialogue(library, Voice(settings.rate, settings.volume))
     for text, transcript in _questions(args, settings, library):
         reply = dialogue.respond(transcript.alternatives if transcript else [text])
+        if args.explain:
+            reply = replace(reply, match=dialogue.matcher.explain(reply.match))
         print(json.dumps(_reply_record(text, transcript, reply)) if args.json else reply.text, flush=True)
+        if args.explain and not args.json:
+            print("\n".join(explain(reply.match, library)) + "\n", flush=True)
     return 0
 
 
@@ -239,7 +248,8 @@ def _reply_record(text: str, transcript: Transcript | None, reply: Reply) -> dic
     match = reply.match
     return {"input": text, "transcript": transcript.text if transcript else None, "kind": str(match.kind),
             "section": reply.section, "command": match.command, "answer": reply.text, "score": match.score,
-            "alternatives": [{"section": c.section, "score": c.score} for c in match.alternatives]}
+            "alternatives": [{"section": c.section, "score": c.score} for c in match.alternatives],
+            "trace": trace_record(match.trace) if match.trace else None}
 
 
 def _topics(args: argparse.Namespace, settings: Settings) -> int:
