@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python scripts/bench_matcher.py [--show-errors] [--repeats 20]
     .venv/bin/python scripts/bench_matcher.py --questions tests/data/unseen_questions.csv --skip-large
+    .venv/bin/python scripts/bench_matcher.py --skip-large --tune answer_min=60 --tune clarify_margin=4
 
 Prints numbers only; it asserts nothing and exits 0. Accuracy is measured against the real factsheet(s) in
 content/, by default on tests/data/questions.csv. The question sets, all written by people who did not see
@@ -11,6 +12,9 @@ the matcher:
 - questions.csv: the matcher's settings and the content's "Ask:" lines were tuned on it (a test keeps floors);
 - more_questions.csv: written from the factsheet's text alone, without its "Ask:" lines; tuned on since;
 - unseen_questions.csv: written the same way, never looked at row by row: what new wording gets.
+
+``--tune NAME=VALUE`` (repeatable) changes one of the matcher's numbers (voice_assist/match/tuning.py) for the
+run, so a number can be swept without editing the code.
 
 Time is measured twice: on that content, and on the same content among 1,000 generated sections (synthetic
 factsheets written to a temporary folder), which is how a library of many factsheets will feel on the
@@ -35,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from voice_assist.content import Library, load_library  # noqa: E402
-from voice_assist.match import Matcher  # noqa: E402
+from voice_assist.match import Matcher, MatcherTuning  # noqa: E402
 
 CATEGORY_ORDER = ("short", "long", "lay", "ungrammatical", "asr", "offtopic", "command")
 
@@ -349,9 +353,11 @@ def synthetic_questions(conditions: Sequence[_Condition], count: int, seed: int)
 # --- main ------------------------------------------------------------------------------------------------------
 
 def bench_factsheet(library: Library, questions: Sequence[Question], args: argparse.Namespace) -> None:
-    matcher, build_seconds = timed(lambda: Matcher(library))
+    matcher, build_seconds = timed(lambda: Matcher(library, args.tuning))
     print(f"Content: {args.content} ({len(library.sections)} sections); {len(questions)} questions from "
           f"{args.questions}; Matcher() built in {1000 * build_seconds:.1f} ms")
+    if args.tune:
+        print(f"Tuning changed: {', '.join(args.tune)}")
     outcomes = evaluate(matcher, questions)
     report_accuracy(outcomes)
     texts = [q.text for q in questions]
@@ -364,7 +370,7 @@ def bench_large(questions: Sequence[Question], args: argparse.Namespace) -> None
     with tempfile.TemporaryDirectory(prefix="bench-corpus-") as folder:
         conditions = write_synthetic_corpus(Path(folder), args.sections, args.seed)
         library, load_seconds = timed(lambda: load_library([args.content, Path(folder)]))
-        matcher, build_seconds = timed(lambda: Matcher(library))
+        matcher, build_seconds = timed(lambda: Matcher(library, args.tuning))
     generated = len(library.sections) - len(load_library([args.content]).sections)
     print(f"\nLarge library: {len(library.sections)} sections ({generated} generated in {len(conditions)} "
           f"synthetic factsheets + the content); load_library {load_seconds:.2f} s, Matcher() {build_seconds:.2f} s")
@@ -394,7 +400,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--synthetic-questions", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-large", action="store_true", help="only the factsheet, no generated library")
-    return parser.parse_args(argv)
+    parser.add_argument("--tune", action="append", default=[], metavar="NAME=VALUE",
+                        help="change one of the matcher's numbers (MatcherTuning), e.g. answer_min=60; repeatable")
+    args = parser.parse_args(argv)
+    try:
+        args.tuning = MatcherTuning().changed(args.tune)
+    except ValueError as error:
+        parser.error(f"--tune: {error}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,7 @@ Four sets of spoken questions:
     .venv/bin/python scripts/bench_recognition.py                      # pocketsphinx set-ups, tuning set
     .venv/bin/python scripts/bench_recognition.py --set held-out --engines sphinx-mixed
     .venv/bin/python scripts/bench_recognition.py --vosk-model models/vosk-model-small-en-us-0.15
+    .venv/bin/python scripts/bench_recognition.py --tune spoken_agreement=0.5   # a matcher number changed
 
 Adding an engine: a function in ENGINES returning a Recognizer (see ``_vosk``).
 """
@@ -36,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,17 +171,18 @@ ENGINES: dict[str, Callable[..., Recognizer]] = {
 DEFAULT_ENGINES = ("sphinx-general", "sphinx-domain-only", "sphinx-mixed")
 
 
-def domain_and_matcher() -> tuple[Domain, object | None]:
-    """The real content's phrases and matcher when the content modules exist, else a handful of phrases."""
+def domain_and_matcher(tune: Sequence[str] = ()) -> tuple[Domain, object | None]:
+    """The real content's phrases and matcher when the content modules exist, else a handful of phrases.
+    ``tune``: "NAME=VALUE" changes to the matcher's numbers (see voice_assist/match/tuning.py)."""
     try:
         from voice_assist.config import BUNDLED_CONTENT
         from voice_assist.content import load_library
-        from voice_assist.match import Matcher
+        from voice_assist.match import Matcher, MatcherTuning
         from voice_assist.recognize import domain_of
     except ImportError:
         return Domain(tuple(case.text for case in CASES if case.section) + COMMANDS), None
     library = load_library([BUNDLED_CONTENT])
-    return domain_of(library), Matcher(library)
+    return domain_of(library), Matcher(library, MatcherTuning().changed(tune))
 
 
 # ---- worker: one engine set-up in its own process, so its peak memory is its own ----
@@ -314,13 +316,18 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print every transcript")
     parser.add_argument("--transcripts", type=Path, help="also write every utterance and what was heard to this "
                         "JSON file (to score matcher changes without recognizing again)")
+    parser.add_argument("--tune", action="append", default=[], metavar="NAME=VALUE",
+                        help="change one of the matcher's numbers (MatcherTuning), e.g. clear_score=85; repeatable")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         json.dump(run_worker(args.worker, args.vosk_model, args.which, args.quick), sys.stdout)
         return
     engines = args.engines or [*DEFAULT_ENGINES, *(("vosk-general", "vosk-biased") if args.vosk_model else ())]
-    _, matcher = domain_and_matcher()
+    try:
+        _, matcher = domain_and_matcher(args.tune)
+    except ValueError as error:
+        parser.error(f"--tune: {error}")
     said = utterances(args.which, args.quick)
     conditions = list(dict.fromkeys(u.condition for u in said))
     print(f"{len(said)} utterances, {args.which} set, conditions: {', '.join(conditions)}; "

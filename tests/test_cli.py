@@ -26,7 +26,7 @@ def test_ask_json_gives_one_object_per_question_in_order(tmp_path):
     assert [r["input"] for r in records] == ["will I need a feeding tube", "tell me a joke", "stop",
                                             "cramps"]
     assert set(records[0]) == {"input", "transcript", "kind", "section", "command", "answer", "score",
-                               "alternatives"}
+                               "alternatives", "trace"}
     feeding, joke, stop, swallowing = records
     assert (feeding["kind"], feeding["section"], feeding["transcript"]) == ("answer", "treatment/nutrition", None)
     assert "feeding tube" in feeding["answer"]

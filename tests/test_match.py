@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from voice_assist.commands import Command
 from voice_assist.content import load_library
-from voice_assist.match import SPOKEN_ANSWER_MIN, Matcher, MatchKind
+from voice_assist.match import Matcher, MatcherTuning, MatchKind
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.csv"
 
@@ -129,7 +130,7 @@ def test_a_long_question_whose_guesses_all_agree_is_answered(matcher):
         "that actually help for not",
     ]
 
-    assert matcher.match(heard[:1]).score < SPOKEN_ANSWER_MIN
+    assert matcher.match(heard[:1]).score < MatcherTuning().spoken_answer_min
     assert matcher.match(heard).section == "treatment/drugs"
 
 
@@ -181,3 +182,34 @@ def test_accuracy_floors_on_the_question_set(matcher):
     assert right / len(rows) >= 0.90
     assert wrong_section / len(rows) <= 0.01
     assert off_topic_answered / off_topic <= 0.08
+
+
+def test_a_raised_answer_minimum_refuses_what_the_default_answers(library, matcher):
+    question = ["what are the symptoms"]
+    answered = matcher.match(question)
+    stricter = Matcher(library, replace(MatcherTuning(), answer_min=answered.score + 1)).match(question)
+
+    assert answered.kind is MatchKind.ANSWER
+    assert (stricter.kind, stricter.score) == (MatchKind.NO_MATCH, answered.score)
+
+
+def test_without_a_clarify_margin_it_never_asks_back(library, matcher):
+    assert matcher.match(["cramps"]).kind is MatchKind.CLARIFY
+    assert Matcher(library, replace(MatcherTuning(), clarify_margin=0)).match(["cramps"]).kind is MatchKind.ANSWER
+
+
+def test_the_scoring_numbers_are_honoured(library, matcher):
+    """Words counting for nothing where a section has them in an Ask: line lower its score."""
+    question = ["eda rave own"]
+    assert matcher.match(question).section == "treatment/drugs"
+    without_asks = Matcher(library, replace(MatcherTuning(), ask_weight=0.0)).match(question)
+    assert without_asks.score < matcher.match(question).score
+
+
+def test_tuning_is_changed_by_name_for_benchmarks():
+    tuning = MatcherTuning().changed(["answer_min=60", "max_guesses = 3"])
+
+    assert (tuning.answer_min, tuning.max_guesses) == (60.0, 3)
+    assert tuning.clarify_margin == MatcherTuning().clarify_margin
+    with pytest.raises(ValueError, match="answer_min"):
+        MatcherTuning().changed(["answer_minimum=60"])

@@ -20,8 +20,9 @@ from voice_assist.content import Library, load_library
 from voice_assist.conversation import Conversation, Heard, NoMicrophoneAtStart, Reply, Started, Typed, Voice, replies
 from voice_assist.devices import find_input_device, list_devices, refresh_devices
 from voice_assist.errors import VoiceAssistError
+from voice_assist.explain import explain
 from voice_assist.loop import VoiceLoop, run_keyboard, run_voice
-from voice_assist.match import Match, MatchKind
+from voice_assist.match import Match, MatchKind, trace_record
 from voice_assist.recognize import Recognizer, Transcript, domain_of
 from voice_assist.recognize.choose import fell_back, open_recognizer
 from voice_assist.speak import SpeechOutput
@@ -56,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="questions; with none, one question per line is read from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--wav", type=Path, nargs="+", metavar="FILE", help="spoken questions, one WAV file each")
+    ask.add_argument("--explain", action="store_true",
+                     help="after each answer, say why it was chosen (with --json: the evidence in 'trace')")
     ask.set_defaults(handler=_ask)
 
     transcribe = commands.add_parser("transcribe", help="print what the recognizer hears in WAV files")
@@ -139,8 +142,12 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     conversation = Conversation(library, Voice(settings.rate, settings.volume))
     for text, transcript in _questions(args, settings, library):
         event = Heard(transcript.alternatives) if transcript else Typed(text)
-        for reply in replies(conversation.handle(event)):
+        for said in replies(conversation.handle(event)):
+            reply = replace(said, match=conversation.matcher.explain(said.match)) if args.explain and said.match \
+                else said
             print(json.dumps(_reply_record(text, transcript, reply)) if args.json else reply.text, flush=True)
+            if args.explain and not args.json and reply.match is not None:
+                print("\n".join(explain(reply.match, library)) + "\n", flush=True)
     return 0
 
 
@@ -246,7 +253,8 @@ def _reply_record(text: str, transcript: Transcript | None, reply: Reply) -> dic
     match = reply.match or Match(MatchKind.NO_MATCH)
     return {"input": text, "transcript": transcript.text if transcript else None, "kind": str(match.kind),
             "section": reply.section, "command": match.command, "answer": reply.text, "score": match.score,
-            "alternatives": [{"section": c.section, "score": c.score} for c in match.alternatives]}
+            "alternatives": [{"section": c.section, "score": c.score} for c in match.alternatives],
+            "trace": trace_record(match.trace) if match.trace else None}
 
 
 def _topics(args: argparse.Namespace, settings: Settings) -> int:

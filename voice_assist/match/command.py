@@ -1,0 +1,79 @@
+"""Stage 2, spot a command: a command said alone, wrapped in words that are not about anything in the content
+("could you speak a bit slower please"), or said as several of its phrases ("nope, not that"), but not
+"tell me more about breathing"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from voice_assist.commands import COMMAND_PHRASES, Command
+from voice_assist.match.phrase_index import by_first_word, phrase_at
+from voice_assist.match.trace import CommandPhrase, CommandPhrases
+from voice_assist.match.tuning import MatcherTuning
+from voice_assist.text import FILLERS, STOPWORDS
+
+_POLITENESS = frozenset({"can", "could", "would", "will", "you", "youre", "a", "bit", "little", "its", "thats",
+                         "is", "be", "just", "now", "sorry"})
+"""Words that wrap a command without changing it ("could you speak a bit slower")."""
+
+
+class CommandSpotter:
+    def __init__(self, tuning: MatcherTuning) -> None:
+        self._tuning = tuning
+        self._commands = {_without_politeness(phrase): command for phrase, command in COMMAND_PHRASES.items()}
+        self._phrases = list(self._commands)
+        self._index = by_first_word(tuple(phrase.split()) for phrase in self._commands if phrase)
+
+    def spot(self, tokens: Sequence[str]) -> CommandPhrase | CommandPhrases | None:
+        """The command the words say, and how; None for a question (or nothing)."""
+        utterance = _without_politeness(" ".join(tokens))
+        said = utterance.split()
+        tuning = self._tuning
+        if not said or len(said) > tuning.command_max_words:
+            return None
+        found = process.extractOne(utterance, self._phrases, scorer=fuzz.ratio, score_cutoff=tuning.command_min)
+        if found is not None:
+            return CommandPhrase(self._commands[found[0]], found[0], round(found[1], 1), wrapped=False)
+        in_phrases = self._one_command_said_in_phrases(said)
+        if in_phrases:
+            return in_phrases
+        wrapped = process.extract(utterance, self._phrases, scorer=fuzz.token_set_ratio,
+                                  score_cutoff=tuning.command_min, limit=tuning.wrapped_command_candidates)
+        found = next((f for f in wrapped if _wraps_command(said, f[0].split())), None)
+        if found is None:
+            return None
+        return CommandPhrase(self._commands[found[0]], found[0], round(found[1], 1), wrapped=True)
+
+    def _one_command_said_in_phrases(self, said: list[str]) -> CommandPhrases | None:
+        """The utterance is several ways of saying one command, with small words between them ("nope, not
+        that", "carry on, what else"): that command. Longest phrase first at each word."""
+        found: set[Command] = set()
+        phrases: list[str] = []
+        index = 0
+        while index < len(said):
+            phrase = phrase_at(self._index, said, index)
+            if phrase:
+                phrases.append(" ".join(phrase))
+                found.add(self._commands[phrases[-1]])
+                index += len(phrase)
+            elif said[index] in STOPWORDS:
+                index += 1
+            else:
+                return None
+        if len(found) != 1:
+            return None
+        return CommandPhrases(found.pop(), tuple(phrases), self._tuning.command_in_phrases_score)
+
+
+def _wraps_command(said: list[str], phrase: list[str]) -> bool:
+    """The utterance is the whole command phrase plus only small words ("what topics do you know about"):
+    "the" or "up" alone is not "turn up the volume", nor "time" alone "one more time"."""
+    extra = set(said) - set(phrase)
+    return (any(word not in STOPWORDS for word in phrase) and all(word in STOPWORDS for word in extra)
+            and set(phrase) <= set(said))
+
+
+def _without_politeness(text: str) -> str:
+    return " ".join(word for word in text.split() if word not in FILLERS and word not in _POLITENESS)

@@ -1,0 +1,74 @@
+"""Stage 6, choose among the recognizer's guesses for one utterance, each already matched on its own.
+
+A misheard question comes out as different words each time, a well-heard one as variations of the same
+question, so a choice most guesses agree on is read out; guesses that disagree are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from voice_assist.match.result import Match, MatchKind
+from voice_assist.match.trace import (
+    BestGuess,
+    ClearFirstGuess,
+    CommandInTopGuesses,
+    FirstGuessNamesOtherIllness,
+    GuessChoice,
+    GuessesAgree,
+    GuessesDisagree,
+    GuessReason,
+    MatchTrace,
+)
+from voice_assist.match.tuning import MatcherTuning
+
+
+def choose(matches: Sequence[Match], first_names_other_illness: bool, tuning: MatcherTuning) -> Match:
+    """The match for an utterance of several guesses (best first); ``first_names_other_illness``: the
+    recognizer's best guess names an illness the content does not cover (then it is taken as heard)."""
+    first = matches[0]
+    if first_names_other_illness:
+        return _chosen(first, FirstGuessNamesOtherIllness(0, _trace(first).decision), matches)
+    if first.kind is MatchKind.ANSWER and first.score >= tuning.clear_score:
+        # taken as heard, whatever the lower guesses sound like ("als what is" is not "what else")
+        return _chosen(first, ClearFirstGuess(0, _trace(first).decision, first.score, tuning.clear_score), matches)
+
+    def merit(ranked: tuple[int, Match]) -> tuple[bool, float]:
+        rank, match = ranked
+        return match.kind is not MatchKind.NO_MATCH, match.score - rank * tuning.guess_rank_penalty
+
+    rank, best = max(enumerate(matches), key=merit)
+    if best.kind not in (MatchKind.ANSWER, MatchKind.COMMAND):
+        return _chosen(best, BestGuess(rank, _trace(best).decision), matches)
+    if best.kind is MatchKind.COMMAND and rank <= tuning.command_rank_max:
+        return _chosen(best, CommandInTopGuesses(rank, _trace(best).decision), matches)
+    choice = _choice(best) or ""
+    agreeing = sum(_choice(match) == choice for match in matches if match.kind is not MatchKind.NO_MATCH)
+    total = len(matches)
+    if agreeing == total or (agreeing / total >= tuning.spoken_agreement and best.score >= tuning.spoken_answer_min):
+        # when every guess leads to the same answer, what the recognizer is unsure of does not matter
+        return _chosen(best, GuessesAgree(rank, _trace(best).decision, agreeing, total, choice, best.score,
+                                          tuning.spoken_answer_min), matches)
+    pointing = sum(match.kind is not MatchKind.NO_MATCH for match in matches)
+    uncertain = pointing / total >= tuning.uncertain_share
+    disagree = GuessesDisagree(rank, _trace(best).decision, agreeing, total, choice, pointing,
+                               tuning.spoken_agreement, best.score, tuning.spoken_answer_min, uncertain)
+    return _chosen(replace(best, kind=MatchKind.NO_MATCH, section=None, command=None, uncertain=uncertain),
+                   disagree, matches)
+
+
+def _chosen(match: Match, reason: GuessReason, matches: Sequence[Match]) -> Match:
+    choices = tuple(GuessChoice(guess.heard, guess.kind, _choice(guess), guess.score) for guess in matches)
+    return replace(match, trace=replace(_trace(match), decision=reason, guesses=choices))
+
+
+def _trace(match: Match) -> MatchTrace:
+    assert match.trace is not None, "the matcher traces every match"
+    return match.trace
+
+
+def _choice(match: Match) -> str | None:
+    if match.kind is MatchKind.COMMAND:
+        return match.command
+    return match.alternatives[0].section if match.alternatives else None

@@ -1,0 +1,43 @@
+"""What the matcher returns for one utterance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voice_assist.match.trace import MatchTrace
+
+
+class MatchKind(StrEnum):
+    ANSWER = "answer"
+    COMMAND = "command"
+    CLARIFY = "clarify"
+    NO_MATCH = "no_match"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    section: str
+    score: float
+    """0-100."""
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: MatchKind
+    section: str | None = None
+    command: str | None = None
+    score: float = 0.0
+    """0-100: how well the heard words fit what was chosen."""
+    alternatives: tuple[Candidate, ...] = ()
+    """The best sections, best first (the chosen one included)."""
+    heard: str = ""
+    """The recognizer guess this match was made from."""
+    uncertain: bool = False
+    """Not answered because the recognizer's guesses, most of which point at something in the content,
+    disagree on what: ask the user to say it again. (When most point at nothing, it is off-topic.)"""
+    trace: MatchTrace | None = field(default=None, compare=False, repr=False)
+    """Why: the stage that decided and its numbers (always set by the Matcher); the evidence per section after
+    ``Matcher.explain``. Not part of equality: two matches of the same result are equal."""
