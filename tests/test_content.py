@@ -74,7 +74,6 @@ def _write(folder: Path, name: str, data: str | bytes) -> Path:
 @pytest.mark.parametrize(("text", "line", "problem"), [
     ("# Title\nJust text, no headings.\n", 2, "text before the first section heading"),
     ("", 1, "no sections found"),
-    ("## One {#one}\nText.\n## Two {#one}\nMore.\n", 3, "used twice"),
     ("## One {#one}\nAsk: only questions\n\n## Two {#two}\nText.\n", 1, "nothing to read aloud"),
     ("## One {#One Id}\nText.\n", 1, "not a usable section id"),
     ("### Part {#x/part}\nText.\n", 1, "comes before any section"),
@@ -107,6 +106,19 @@ def test_a_broken_file_is_skipped_and_the_others_still_load(tmp_path):
     assert sorted(problem.path.name for problem in library.problems) == ["b-broken.md", "c-clash.md"]
     clash = next(p for p in library.problems if p.path.name == "c-clash.md")
     assert "als.md" in str(clash)
+
+
+def test_a_duplicate_id_skips_that_section_only_and_names_its_line(tmp_path):
+    _write(tmp_path, "mine.md", "## Diet {#diet}\nEat well.\n\n## Overview {#overview}\nClash.\n"
+                                "### Part {#overview/part}\nA part of the clash.\n\n## Sleep {#sleep}\nRest.\n"
+                                "## Again {#sleep}\nSame id twice in one file.\n")
+    library = load_library([BUNDLED_CONTENT, tmp_path])
+    ids = [section.id for section in library.sections]
+    assert {"diet", "sleep"} <= set(ids) and "overview/part" not in ids
+    assert ids.count("overview") == ids.count("sleep") == 1
+    assert library.section("sleep").passages == ("Rest.",)
+    assert sorted((p.path.name, p.line) for p in library.problems) == [("mine.md", 4), ("mine.md", 11)]
+    assert all("already used" in str(p) for p in library.problems)
 
 
 def test_a_dropped_in_factsheet_is_parsed_with_parts_lists_and_comments(tmp_path):

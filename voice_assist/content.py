@@ -82,18 +82,26 @@ class Library:
 
 
 def load_library(folders: Iterable[Path]) -> Library:
-    """Load every ``*.md`` in the folders. A broken file is skipped and reported; the others still load."""
+    """Load every ``*.md`` in the folders. A broken file is skipped and reported; a section whose id is taken
+    already is skipped and reported, and the rest of its file still loads."""
     sections: list[Section] = []
     problems: list[ContentError] = []
     for path in _content_files(folders):
         try:
             parsed = parse_factsheet(path.read_bytes(), path)
-            _check_unique(parsed, sections)
         except ContentError as error:
             log.warning("Skipped a factsheet: %s", error)
             problems.append(error)
             continue
-        sections.extend(parsed)
+        skipped: set[str] = set()
+        for section in parsed:
+            clash = _id_clash(section, sections)
+            if clash is not None:
+                log.warning("Skipped a section: %s", clash)
+                problems.append(clash)
+                skipped.add(section.id)
+            elif section.topic not in skipped:  # a part of a skipped section is skipped with it
+                sections.append(section)
     return Library(tuple(sections), tuple(problems))
 
 
@@ -110,14 +118,15 @@ def _content_files(folders: Iterable[Path]) -> list[Path]:
     return files
 
 
-def _check_unique(new: Sequence[Section], loaded: Sequence[Section]) -> None:
-    earlier = {section.id: section for section in loaded}
-    for section in new:
-        if section.id in earlier:
-            first = earlier[section.id]
-            raise ContentError(section.source, section.line,
-                               f"section id '{section.id}' is already used in {first.source}:{first.line}",
-                               "Give this section another id, e.g. {#" + f"{section.source.stem}-{section.id}" + "}.")
+def _id_clash(section: Section, loaded: Sequence[Section]) -> ContentError | None:
+    """The problem with loading ``section`` beside ``loaded`` when its id is taken already."""
+    earlier = next((other for other in loaded if other.id == section.id), None)
+    if earlier is None:
+        return None
+    return ContentError(section.source, section.line,
+                        f"section id '{section.id}' is already used in {earlier.source}:{earlier.line}; this section "
+                        "and its parts are skipped, the rest of the file is loaded",
+                        "Give this section another id, e.g. {#" + f"{section.source.stem}-{section.id}" + "}.")
 
 
 def parse_factsheet(data: bytes, path: Path) -> list[Section]:
@@ -170,10 +179,6 @@ def _new_section(heading: re.Match[str], builders: list[_SectionBuilder], path: 
         raise ContentError(path, line, f"'{section_id}' is not a usable section id",
                            "Use lower-case letters, digits and dashes, like {#risk-factors}, and "
                            "{#section/part} for a part.")
-    for builder in builders:
-        if builder.id == section_id:
-            raise ContentError(path, line, f"section id '{section_id}' is used twice (first at line {builder.line})",
-                               "Give each section its own id.")
     return _SectionBuilder(section_id, title, level, path, line)
 
 
