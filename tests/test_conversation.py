@@ -16,6 +16,7 @@ from voice_assist.conversation import (
     CheckPartial,
     ContinueUtterance,
     Conversation,
+    DecodeAfresh,
     EndUtterance,
     Heard,
     HeardSoFar,
@@ -237,3 +238,16 @@ def test_faults_are_said_once_and_the_microphone_coming_back_too(dialogue):
     assert dialogue.status.state is State.NO_MICROPHONE and dialogue.status.problem == "gone"
     assert "again" in replies(dialogue.handle(MicrophoneOpened()))[0].text
     assert dialogue.status.problem == ""
+
+
+def test_a_short_utterance_over_speech_without_a_command_gets_a_second_hearing_for_stop_only(dialogue):
+    say(dialogue, "will I need a breathing machine")
+    dialogue.handle(UtteranceStarted(speaking=True))
+    assert dialogue.handle(Heard(("talk",), speaking=True, seconds=2.8)) == [DecodeAfresh()]
+    assert replies(dialogue.handle(Heard(("slower",), speaking=True, afresh=True))) == []
+    assert dialogue.status.voice == Voice(150, 0.9)
+    [stop] = replies(dialogue.handle(Heard(("stop",), speaking=True, afresh=True)))
+    assert stop.text == "" and stop.interrupt
+    dialogue.handle(UtteranceStarted(speaking=True))
+    long_echo = Heard(("the nerves gradually die which can lead to",), speaking=True, seconds=6.0)
+    assert dialogue.handle(long_echo) == []

@@ -336,3 +336,23 @@ def test_a_recognizer_crash_restarts_listening_with_a_new_one_and_says_so_once(l
     speaker.said.clear()
     assert ask(conversation, speaker, "will i need a feeding tube") is not None
     assert answered_section(conversation) == "treatment/nutrition"
+
+
+DRIFTED_CEPSTRAL_MEAN = ("59.7786,5.02282,-5.82412,30.8318,-19.9952,1.81855,-2.31636,-20.4869,-1.12496,-9.78483,"
+                         "13.7082,-7.48042,-8.47485")
+"""pocketsphinx's running cepstral mean after the ten questions and nine stops of a scripts/bench_loop.py run,
+captured by replaying that run's audio in order. From it, espeak-ng's "stop" (voice "en") decodes as "talk"."""
+
+
+def test_stop_is_taken_even_when_the_recognizer_has_drifted(conversation, speaker):
+    """The stop that did not stop: after some sequences of utterances, pocketsphinx's adapted cepstral mean makes
+    "stop" sound like "talk", and the answer read on for 9-16 s. A short utterance over speech that held no
+    command gets a second hearing from the recognizer's starting state."""
+    ask(conversation, speaker, LONG_ANSWER)
+    assert speaker.speaking
+    conversation.recognizer._decoder.set_cmn(DRIFTED_CEPSTRAL_MEAN)  # the drift, as measured
+    stop = synthesize("stop", voice="en", lead_silence_s=0.0)
+    feed(conversation, speaker, stop + silence(conversation.settings.end_silence + 0.5))
+    assert speaker.stops >= 1
+    assert not speaker.speaking, "the answer read on"
+    assert len(speaker.said) == 1

@@ -284,3 +284,12 @@ def test_combine_joins_segments_best_first() -> None:
     assert combine(segments, 5) == ("what is als", "what's als", "what is alice", "what is else")
     assert combine(segments, 2) == ("what is als", "what's als")
     assert combine([], 5) == ()
+
+
+def test_a_second_hearing_decodes_alone_and_leaves_the_utterance_state_as_it_was(tiny_model: Path) -> None:
+    recognizer = VoskRecognizer(tiny_model, DOMAIN, max_alternatives=5)
+    speech = silence(0.3) + burst(0.4) + silence(0.3)
+    assert recognizer.decode_afresh(speech).alternatives == (WORD_HEARD, WORD_ALTERNATIVE)
+    assert recognizer.decode_afresh(silence(0.5)).alternatives == ()
+    feed(recognizer, speech)
+    assert recognizer.finish().alternatives == (WORD_HEARD, WORD_ALTERNATIVE)

@@ -70,6 +70,13 @@ SAME_PAUSE_SECONDS = 1e-6
 """Pauses are told apart by where they began (utterance seconds less silence seconds): two pauses are
 at least a frame apart, while one pause's start drifts only by rounding as both numbers grow."""
 
+AFRESH_MAX_SECONDS = 4.0
+"""An utterance over the assistant's speech that held no command is decoded again, unadapted, when it is this
+short (a command said alone, about a second, plus the 1.8 s that end it): the recognizer's adaptation to
+earlier speech can drift so that "stop" is heard as "talk" (scripts/bench_loop.py: the answer read on for
+9-16 s in 2 of 4 runs). Only "stop" is taken from that second opinion. Longer utterances over speech are
+echo or questions, and decoding them again would cost CPU for nothing."""
+
 FAULT_NOTICE_SECONDS = 60.0
 """A fault is announced once; the same fault again within this time is only logged."""
 
@@ -157,8 +164,12 @@ class Heard:
 
     alternatives: tuple[str, ...]
     speaking: bool = False
+    seconds: float = 0.0
+    """How long the utterance was, trailing silence included."""
     at_pause: bool = False
     """Finished early at a short pause (asked for with ``TryFinishing``): the user may not be done."""
+    afresh: bool = False
+    """Decoded again from the recognizer's starting state (asked for with ``DecodeAfresh``)."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +255,11 @@ class TryFinishing:
 
 
 @dataclass(frozen=True)
+class DecodeAfresh:
+    """Decode the utterance that just ended again, unadapted, and send it as ``Heard(afresh=True)``."""
+
+
+@dataclass(frozen=True)
 class EndUtterance:
     """The utterance is over (answered at a pause, or a command over speech): reset the end-of-question
     detector, and finish the recognizer unless it was finished for ``TryFinishing``."""
@@ -255,7 +271,7 @@ class ContinueUtterance:
     go on listening."""
 
 
-Action = Reply | ChangeVoice | CheckPartial | TryFinishing | EndUtterance | ContinueUtterance
+Action = Reply | ChangeVoice | CheckPartial | TryFinishing | DecodeAfresh | EndUtterance | ContinueUtterance
 
 
 @dataclass(frozen=True)
@@ -408,6 +424,8 @@ class Conversation:
         return False
 
     def _heard(self, heard: Heard) -> list[Action]:
+        if heard.afresh:
+            return self._heard_afresh(heard)
         alternatives = [text for text in heard.alternatives if text.strip()]
         match = self.matcher.match(alternatives) if alternatives else Match(MatchKind.NO_MATCH)
         said = match.heard or (alternatives[0] if alternatives else "")
@@ -421,11 +439,21 @@ class Conversation:
         if spoke_over and (match.kind is not MatchKind.COMMAND or self._is_own_echo(match)):
             log.info("Ignored %r heard while speaking (only commands are taken then)", said)
             self._show(state=State.SPEAKING if heard.speaking else State.LISTENING)
-            return ended
+            worth_a_second_opinion = heard.speaking and not heard.at_pause and heard.seconds <= AFRESH_MAX_SECONDS
+            return [*ended, DecodeAfresh()] if worth_a_second_opinion else ended
         self._listening = replace(self._listening, answering_over_speech=spoke_over)
         log.info("Heard %r → %s %s (score %.0f, %s)", said, match.kind, match.section or match.command,
                  match.score, self.status.engine)
         return ended + self._reply_to(match, said)
+
+    def _heard_afresh(self, heard: Heard) -> list[Action]:
+        """A second opinion on an utterance over speech: only "stop" is taken from it, at worst a silence."""
+        alternatives = [text for text in heard.alternatives if text.strip()]
+        match = self.matcher.match(alternatives) if alternatives else Match(MatchKind.NO_MATCH)
+        if match.kind is not MatchKind.COMMAND or match.command != Command.STOP:
+            return []
+        log.info("Heard %r over speech on a second hearing: command stop", match.heard)
+        return self._reply_to(match, match.heard)
 
     def _utterance_ended(self, _ended: UtteranceEnded) -> list[Action]:
         self._show(state=State.THINKING)

@@ -22,6 +22,7 @@ from voice_assist.conversation import (
     CheckPartial,
     ContinueUtterance,
     Conversation,
+    DecodeAfresh,
     EndUtterance,
     Event,
     Heard,
@@ -82,6 +83,8 @@ class VoiceLoop:
         self.detector = UtteranceDetector.from_settings(settings)
         self._utterance = bytearray()
         """Audio of the current utterance, to decode again after a quick-end try that did not end it."""
+        self._ended_utterance = b""
+        """Audio of the utterance that ended last, for a second opinion (``DecodeAfresh``)."""
         self._finished_early = False
         """The recognizer was finished at a pause (``TryFinishing``): ending the utterance needs no finish."""
         self._shown: Status | None = None
@@ -134,7 +137,7 @@ class VoiceLoop:
         if step.started:
             self.send(UtteranceStarted(self.speaker.speaking))
         if step.ended is not None:
-            self._ended(step.ended)
+            self._ended(step.ended, step.duration)
         elif step.phase is Phase.PAUSE:
             self.send(Paused(step.duration, step.trailing_silence, self.speaker.speaking))
         elif step.phase is Phase.WAITING:
@@ -142,14 +145,15 @@ class VoiceLoop:
         if self._recorder is not None:
             self._record(step)
 
-    def _ended(self, reason: EndReason) -> None:
+    def _ended(self, reason: EndReason, seconds: float) -> None:
         self.send(UtteranceEnded())
         transcript = self.recognizer.finish()
+        self._ended_utterance = bytes(self._utterance)
         self._utterance.clear()
         if reason is EndReason.TOO_SHORT:
             self.send(TooShort(self.speaker.speaking))
         else:
-            self.send(Heard(transcript.alternatives, speaking=self.speaker.speaking))
+            self.send(Heard(transcript.alternatives, speaking=self.speaker.speaking, seconds=seconds))
 
     def _record(self, step: Step) -> None:
         """Keep what was heard; save it once the utterance is over, however it ended (silence, the length cap,
@@ -177,6 +181,9 @@ class VoiceLoop:
                     self._finished_early = True
                     self.send(Heard(self.recognizer.finish().alternatives, speaking=self.speaker.speaking,
                                     at_pause=True))
+                case DecodeAfresh():
+                    second = self.recognizer.decode_afresh(self._ended_utterance)
+                    self.send(Heard(second.alternatives, speaking=self.speaker.speaking, afresh=True))
                 case EndUtterance():
                     self._end_utterance()
                 case ContinueUtterance():

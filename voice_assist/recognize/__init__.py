@@ -51,6 +51,11 @@ class Recognizer(Protocol):
     def finish(self) -> Transcript:
         """End the utterance: return its transcript and get ready for the next one."""
 
+    def decode_afresh(self, pcm: bytes) -> Transcript:
+        """Decode a whole utterance again (between utterances) from the engine's starting state, unadapted
+        to the speech heard before, and leave the adapted state as it was: a second opinion when the adapted
+        decode may have drifted."""
+
 
 def domain_of(library: Library) -> Domain:
     """Everything worth hearing: section titles, the ways people ask, the commands, and other illnesses."""

@@ -65,7 +65,10 @@ class VoskRecognizer:
             raise ModelError(f"The speech model in {model_dir} could not be loaded ({error}); it may be damaged. "
                              "Install it again with 'voice-assist model install'.") from error
         self._grammar, how = self._grammar_for(model_dir, domain)
+        self._model_dir = model_dir
         self._recognizer = self._new_recognizer(model_dir)
+        self._spare: Any = None
+        """A second recognizer for ``decode_afresh``."""
         self.description = f"vosk, model {model_dir.name} ({model_dir}); {how}"
         self._segments: list[tuple[str, ...]] = []
         log.debug("recognizer ready: %s", self.description)
@@ -112,6 +115,20 @@ class VoskRecognizer:
         segments, self._segments = self._segments, []
         self._recognizer.Reset()
         return Transcript(combine(segments, self._max_alternatives))
+
+    def decode_afresh(self, pcm: bytes) -> Transcript:
+        """Decode ``pcm`` with a second recognizer that has heard nothing else but other second opinions
+        (made on first use), so the adaptation to earlier utterances plays no part."""
+        if self._spare is None:
+            self._spare = self._new_recognizer(self._model_dir)
+        self._recognizer, self._spare = self._spare, self._recognizer
+        segments, self._segments = self._segments, []
+        try:
+            self.accept(pcm)
+            return self.finish()
+        finally:
+            self._recognizer, self._spare = self._spare, self._recognizer
+            self._segments = segments
 
     def _keep_segment(self, result_json: str) -> None:
         alternatives = parse_result(result_json)
