@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import pytest
 
 from voice_assist.conversation import (
+    MORE_OFFER_SECONDS,
     NOT_CAUGHT,
     NOT_IN_FACTSHEET,
+    NOTHING_TO_CONTINUE,
     OFFER_MORE,
     QUICK_END_MAX_SECONDS,
     RATE_MIN,
@@ -102,11 +104,40 @@ def test_stop_silences_and_says_nothing(dialogue):
     assert reply.interrupt
 
 
-def test_off_topic_says_so_and_what_can_be_asked(dialogue):
+def test_off_topic_says_so_briefly_and_the_topics_only_the_second_time(dialogue):
     reply = say(dialogue, "what is the weather like")
-    assert reply.text.startswith(NOT_IN_FACTSHEET)
-    assert "Symptoms" in reply.text and "Treatment" in reply.text
+    assert reply.text == NOT_IN_FACTSHEET
     assert reply.section is None
+    again = say(dialogue, "how do I bake bread")
+    assert again.text.startswith(NOT_IN_FACTSHEET)
+    assert "Symptoms" in again.text and "Treatment" in again.text
+    assert say(dialogue, "what is the weather like").text == NOT_IN_FACTSHEET
+
+
+def test_yes_or_more_only_continue_what_was_just_offered(dialogue):
+    assert say(dialogue, "what are the symptoms").text.endswith(OFFER_MORE)
+    say(dialogue, "how do I bake bread")  # an unrelated reply in between
+    assert say(dialogue, "that on", "yes").text == NOTHING_TO_CONTINUE
+    assert say(dialogue, "more").text == NOTHING_TO_CONTINUE
+
+
+def test_yes_continues_after_stop_repeat_or_a_voice_change(dialogue):
+    say(dialogue, "what are the symptoms")
+    for command in ("stop", "repeat", "slower"):
+        say(dialogue, command)
+    assert say(dialogue, "yes").section == "symptoms/progression"
+
+
+def test_the_offer_lapses_a_while_after_the_assistant_falls_silent(dialogue):
+    dialogue.handle(Heard(("what are the symptoms",), at=100.0))
+    dialogue.handle(Silence(speaking=True, at=120.0))
+    dialogue.handle(Silence(speaking=False, at=125.0))
+    [late] = replies(dialogue.handle(Heard(("yes",), at=125.0 + MORE_OFFER_SECONDS + 1)))
+    assert late.text == NOTHING_TO_CONTINUE
+    dialogue.handle(Heard(("what are the symptoms",), at=300.0))
+    dialogue.handle(Silence(speaking=False, at=320.0))
+    [soon] = replies(dialogue.handle(Heard(("yes",), at=330.0)))
+    assert soon.section == "symptoms/progression"
 
 
 def test_two_misunderstood_turns_in_a_row_offer_the_topics(dialogue):

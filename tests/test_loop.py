@@ -19,7 +19,7 @@ from tests.spoken import silence, synthesize
 from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.config import Settings, load_settings, save_voice
 from voice_assist.content import Library
-from voice_assist.conversation import RATE_STEP, Conversation, State, Status, Voice
+from voice_assist.conversation import MICROPHONE_BACK, RATE_STEP, Conversation, State, Status, Voice
 from voice_assist.errors import AudioDeviceError
 from voice_assist.loop import VoiceLoop, run_voice
 from voice_assist.match import Matcher
@@ -291,7 +291,7 @@ def test_a_lost_microphone_is_retried_and_the_user_told_once(conversation, speak
     with pytest.raises(EndOfTestError):
         run_voice(conversation, open_microphone, sleep=sleeps.append)
     lost = [text for text in speaker.said if "can't hear the microphone" in text]
-    back = [text for text in speaker.said if "hear you again" in text]
+    back = [text for text in speaker.said if text == MICROPHONE_BACK]
     assert len(lost) == 1
     assert len(back) == 1
     assert speaker.said.index(lost[0]) < speaker.said.index(back[0])

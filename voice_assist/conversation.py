@@ -28,7 +28,17 @@ NOT_IN_FACTSHEET = "I don't have that in my factsheet."
 NOT_CAUGHT = "Sorry, I didn't catch that."
 OFFER_MORE = "Do you want more?"
 MISUNDERSTOOD_BEFORE_TOPICS = 2
-"""Not-understood turns in a row after which the topics are offered unasked."""
+"""Turns in a row not understood or not in the factsheet after which the topics are offered unasked. The
+first refusal is short ("I don't have that in my factsheet."): the list of topics took about 14 s at 125
+words a minute, after every burst of noise."""
+NOTHING_TO_CONTINUE = "Ask me a question, or say topics."
+MICROPHONE_BACK = "The microphone is working again."
+"""Not "I can hear you again", which a listener heard as "I can't hear you again"."""
+
+MORE_OFFER_SECONDS = 30.0
+"""How long after the assistant falls silent a "yes" or "more" still continues what it was reading: time for a
+tired, slow speaker to answer "Do you want more?", short enough that talk on the television minutes later
+("that on", heard as "yes") does not resume an old answer."""
 
 RATE_STEP, RATE_MIN, RATE_MAX = 25, 80, 300
 """Words per minute."""
@@ -129,6 +139,8 @@ class Typed:
     """A question (or command) typed at the keyboard or given to ``voice-assist ask``."""
 
     text: str
+    at: float = 0.0
+    """A monotonic clock reading, seconds (as in every event that carries one)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,7 @@ class HeardSoFar:
 
     text: str
     speaking: bool
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -170,6 +183,7 @@ class Heard:
     """Finished early at a short pause (asked for with ``TryFinishing``): the user may not be done."""
     afresh: bool = False
     """Decoded again from the recognizer's starting state (asked for with ``DecodeAfresh``)."""
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -184,6 +198,7 @@ class Silence:
     """A frame with nobody speaking."""
 
     speaking: bool
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -283,6 +298,13 @@ class _Reading:
     """(section id, passage index) still to read with "more", in order."""
     clarifying: tuple[str, str] | None = None
     misunderstood: int = 0
+    continuing: bool = False
+    """The last reply read from a section (or only changed the voice, repeated or stopped): "more" and "yes"
+    go on with it."""
+    quiet_since: float | None = None
+    """When the assistant last fell silent (None while it speaks)."""
+    now: float = 0.0
+    """The time of the event being handled."""
 
 
 @dataclass(frozen=True)
@@ -323,6 +345,8 @@ class Conversation:
 
     def handle(self, event: Event) -> list[Action]:
         """The actions for one event, in the order they must be taken."""
+        if isinstance(event, Typed | Heard | HeardSoFar | Silence):
+            self._reading = replace(self._reading, now=event.at)
         handlers: dict[type, Callable[[Any], list[Action]]] = {
             Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
             Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
@@ -467,6 +491,7 @@ class Conversation:
     def _silence(self, silence: Silence) -> list[Action]:
         if self.status.state is State.SPEAKING and not silence.speaking:
             self._show(state=State.LISTENING)
+            self._reading = replace(self._reading, quiet_since=silence.at)
         return []
 
     # --- faults
@@ -500,7 +525,7 @@ class Conversation:
         actions: list[Action] = []
         if self._listening.microphone_lost:
             self._listening = replace(self._listening, microphone_lost=False)
-            actions = self._say("I can hear you again.")
+            actions = self._say(MICROPHONE_BACK)
         self._show(state=State.LISTENING, problem="")
         return actions
 
@@ -525,12 +550,16 @@ class Conversation:
         actions.append(reply)
         if reply.text:
             self._show(state=State.SPEAKING, said=reply.text)
+            self._reading = replace(self._reading, quiet_since=None)
         else:
             self._show(state=State.LISTENING, said="")
+        if not (reply.section or _keeps_the_thread(match)):
+            self._reading = replace(self._reading, continuing=False)
         return actions
 
     def _say(self, text: str, *, interrupt: bool = False) -> list[Action]:
         self._show(state=State.SPEAKING, said=text)
+        self._reading = replace(self._reading, quiet_since=None)
         return [Reply(text, interrupt=interrupt)]
 
     def _reply(self, match: Match) -> tuple[Reply, Voice | None]:
@@ -549,8 +578,7 @@ class Conversation:
             return Reply(f"Do you mean {self._name(first)}, or {self._name(second)}?", match), None
         if not match.heard.strip() or match.uncertain:
             return self._not_caught(match), None
-        self._reading = replace(self._reading, misunderstood=0)
-        return Reply(f"{NOT_IN_FACTSHEET} {self.topics_text()}", match), None
+        return self._not_understood(NOT_IN_FACTSHEET, NOT_IN_FACTSHEET, match), None
 
     def _clarified_by_name(self, match: Match) -> str | None:
         """After "Do you mean A or B?", naming one of them picks it."""
@@ -559,19 +587,23 @@ class Conversation:
         return top if top in options and match.kind is not MatchKind.NO_MATCH else None
 
     def _not_caught(self, match: Match) -> Reply:
+        return self._not_understood(f"{NOT_CAUGHT} Please say it again.", NOT_CAUGHT, match)
+
+    def _not_understood(self, first_time: str, again: str, match: Match) -> Reply:
+        """Short the first time; with the topics after ``MISUNDERSTOOD_BEFORE_TOPICS`` such turns in a row."""
         misunderstood = self._reading.misunderstood + 1
         self._reading = replace(self._reading, misunderstood=misunderstood)
         if misunderstood >= MISUNDERSTOOD_BEFORE_TOPICS:
             self._reading = replace(self._reading, misunderstood=0)
-            return Reply(f"{NOT_CAUGHT} {self.topics_text()}", match)
-        return Reply(f"{NOT_CAUGHT} Please say it again.", match)
+            return Reply(f"{again} {self.topics_text()}", match)
+        return Reply(first_time, match)
 
     def _read_section(self, section_id: str, match: Match) -> Reply:
         order = self.library.reading_order(section_id)
         if not order:
             return Reply(f"{NOT_IN_FACTSHEET} {self.topics_text()}", match)
         self._reading = replace(self._reading, unread=tuple((s.id, i) for s, i in order), clarifying=None,
-                                misunderstood=0)
+                                misunderstood=0, continuing=True)
         return self._read_next(match, announce=True)
 
     def _read_next(self, match: Match, *, announce: bool) -> Reply:
@@ -597,6 +629,8 @@ class Conversation:
             return Reply(self._reading.last_text or "I haven't said anything yet. " + self.topics_text(), match,
                          interrupt=True), None
         if command in (Command.MORE, Command.YES):
+            if not self._offer_stands():
+                return Reply(NOTHING_TO_CONTINUE, match), None
             if self._reading.unread:
                 return self._read_next(match, announce=False), None
             return Reply("That is all I have on that. Ask another question, or say topics.", match), None
@@ -606,6 +640,13 @@ class Conversation:
         if command is Command.TOPICS:
             return Reply(self.topics_text(), match, interrupt=True), None
         return self._change_voice(command, match)
+
+    def _offer_stands(self) -> bool:
+        """What the assistant was reading may be continued: nothing unrelated was said since, and it fell
+        silent at most ``MORE_OFFER_SECONDS`` ago (or is still speaking)."""
+        quiet_since = self._reading.quiet_since
+        recent = quiet_since is None or self._reading.now - quiet_since <= MORE_OFFER_SECONDS
+        return self._reading.continuing and recent
 
     def _answer_clarify(self, command: Command, match: Match) -> Reply:
         first, _ = self._reading.clarifying or ("", "")
@@ -644,6 +685,15 @@ class Conversation:
 def replies(actions: Sequence[Action]) -> list[Reply]:
     """The replies among ``actions``: what is said, in order."""
     return [action for action in actions if isinstance(action, Reply)]
+
+
+def _keeps_the_thread(match: Match) -> bool:
+    """Replies to these commands leave what was being read open for "more"."""
+    return match.kind is MatchKind.COMMAND and match.command in _THREAD_KEEPING_COMMANDS
+
+
+_THREAD_KEEPING_COMMANDS = frozenset({Command.STOP, Command.REPEAT, Command.MORE, Command.YES, Command.SLOWER,
+                                      Command.FASTER, Command.LOUDER, Command.QUIETER})
 
 
 def _makes_sense(match: Match) -> bool:

@@ -66,10 +66,11 @@ class VoiceLoop:
     def __init__(self, conversation: Conversation, recognizer: Recognizer, speaker: SpeechOutput,
                  settings: Settings, view: View, *, on_voice_change: Callable[[Voice], None] = lambda _voice: None,
                  recorder: Recorder | None = None,
-                 reopen_recognizer: Callable[[], Recognizer] | None = None) -> None:
+                 reopen_recognizer: Callable[[], Recognizer] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         """``on_voice_change`` keeps voice settings changed by voice; ``recorder`` defaults to one into
         data_dir()/recordings when ``record_audio`` is on, else none; ``reopen_recognizer`` builds a fresh
-        recognizer after one has failed."""
+        recognizer after one has failed; ``clock`` gives the time in seconds (a simulation passes its own)."""
         self.conversation = conversation
         self.recognizer = recognizer
         self.speaker = speaker
@@ -77,6 +78,7 @@ class VoiceLoop:
         self.view = view
         self._on_voice_change = on_voice_change
         self._reopen_recognizer = reopen_recognizer
+        self._clock = clock
         self._recorder = recorder if recorder is not None else recorder_for(settings)
         self._recorded = bytearray()
         """Audio of the current utterance, kept only when recording is on."""
@@ -106,7 +108,7 @@ class VoiceLoop:
         self.send(SpeechFailed(str(error)))
 
     def answer_typed(self, text: str) -> None:
-        self.send(Typed(text))
+        self.send(Typed(text, at=self._clock()))
 
     def hear(self, frame: bytes) -> None:
         """One frame of microphone audio (16 kHz mono s16le). A fault in recognition or matching never
@@ -125,7 +127,7 @@ class VoiceLoop:
                 self.recognizer = self._reopen_recognizer()
             except Exception:
                 log.exception("The speech recognizer could not be restarted; keeping the old one")
-        self.send(ListeningFailed(time.monotonic()))
+        self.send(ListeningFailed(self._clock()))
 
     def _hear(self, frame: bytes) -> None:
         step = self.detector.push(frame)
@@ -141,7 +143,7 @@ class VoiceLoop:
         elif step.phase is Phase.PAUSE:
             self.send(Paused(step.duration, step.trailing_silence, self.speaker.speaking))
         elif step.phase is Phase.WAITING:
-            self.send(Silence(self.speaker.speaking))
+            self.send(Silence(self.speaker.speaking, at=self._clock()))
         if self._recorder is not None:
             self._record(step)
 
@@ -153,7 +155,8 @@ class VoiceLoop:
         if reason is EndReason.TOO_SHORT:
             self.send(TooShort(self.speaker.speaking))
         else:
-            self.send(Heard(transcript.alternatives, speaking=self.speaker.speaking, seconds=seconds))
+            self.send(Heard(transcript.alternatives, speaking=self.speaker.speaking, seconds=seconds,
+                            at=self._clock()))
 
     def _record(self, step: Step) -> None:
         """Keep what was heard; save it once the utterance is over, however it ended (silence, the length cap,
@@ -176,14 +179,15 @@ class VoiceLoop:
                     self.speaker.set_voice(voice.rate, voice.volume, self.settings.voice)
                     self._on_voice_change(voice)
                 case CheckPartial():
-                    self.send(HeardSoFar(self.recognizer.partial(), self.speaker.speaking))
+                    self.send(HeardSoFar(self.recognizer.partial(), self.speaker.speaking, at=self._clock()))
                 case TryFinishing():
                     self._finished_early = True
                     self.send(Heard(self.recognizer.finish().alternatives, speaking=self.speaker.speaking,
-                                    at_pause=True))
+                                    at_pause=True, at=self._clock()))
                 case DecodeAfresh():
                     second = self.recognizer.decode_afresh(self._ended_utterance)
-                    self.send(Heard(second.alternatives, speaking=self.speaker.speaking, afresh=True))
+                    self.send(Heard(second.alternatives, speaking=self.speaker.speaking, afresh=True,
+                                    at=self._clock()))
                 case EndUtterance():
                     self._end_utterance()
                 case ContinueUtterance():
