@@ -219,7 +219,7 @@ class Soak:
         voice_file = workdir / "voice.toml"
         self.conversation = VoiceLoop(core, recognizer, self.speech, settings, self.view, on_voice_change=lambda
                                       voice: save_voice(replace(settings, rate=voice.rate, volume=voice.volume),
-                                                        voice_file), clock=lambda: self.clock.now)
+                                                        voice_file))
         self.questions = [ask for section in library.sections for ask in section.asks[:3]] + list(OFF_TOPIC)
         self.report = SoakReport(hours)
         self._on_sample = on_sample

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from voice_assist.conversation import (
+    FRAGMENT_WAIT_SECONDS,
     MORE_OFFER_SECONDS,
     NOT_CAUGHT,
     NOT_IN_FACTSHEET,
@@ -27,6 +28,7 @@ from voice_assist.conversation import (
     MicrophoneOpened,
     Paused,
     Reply,
+    SentenceStarted,
     Silence,
     State,
     TryFinishing,
@@ -35,6 +37,7 @@ from voice_assist.conversation import (
     Voice,
     replies,
 )
+from voice_assist.speak import split_sentences
 
 
 @pytest.fixture
@@ -67,7 +70,7 @@ class Turn:
 
 
 def say(dialogue, *heard):
-    actions = dialogue.handle(Heard(tuple(heard)))
+    actions = dialogue.handle(Heard(tuple(heard), whole=True))
     [reply] = replies(actions)
     voice = next((action.voice for action in actions if isinstance(action, ChangeVoice)), None)
     return Turn(reply, voice)
@@ -199,7 +202,7 @@ def test_typed_spoken_and_recognized_text_get_the_same_reply(matcher):
     questions = ("will it affect my breathing", "what causes als", "how do I bake bread", "slower", "")
     typed, heard = (Conversation(matcher.library, Voice(150, 0.9), matcher) for _ in range(2))
     for question in questions:
-        assert replies(typed.handle(Typed(question))) == replies(heard.handle(Heard((question,))))
+        assert replies(typed.handle(Typed(question))) == replies(heard.handle(Heard((question,), whole=True)))
 
 
 # --- listening: the decisions the voice loop used to make, now events in and actions out -------------------
@@ -282,3 +285,40 @@ def test_a_short_utterance_over_speech_without_a_command_gets_a_second_hearing_f
     dialogue.handle(UtteranceStarted(speaking=True))
     long_echo = Heard(("the nerves gradually die which can lead to",), speaking=True, seconds=6.0)
     assert dialogue.handle(long_echo) == []
+
+
+def test_half_a_question_waits_for_its_rest_and_joins_it(dialogue):
+    assert dialogue.handle(Heard(("will i need a", "will i need"), at=10.0)) == []
+    assert dialogue.status.state is State.HEARING
+    assert dialogue.handle(Silence(speaking=False, at=10.0 + FRAGMENT_WAIT_SECONDS - 0.1)) == []
+    dialogue.handle(UtteranceStarted(speaking=False))
+    [answer] = replies(dialogue.handle(Heard(("feeding tube",), at=13.0)))
+    assert answer.section == "treatment/nutrition"
+
+
+def test_half_a_question_nobody_finishes_is_refused_after_the_wait(dialogue):
+    assert dialogue.handle(Heard(("what is the",), at=10.0)) == []
+    [refusal] = replies(dialogue.handle(Silence(speaking=False, at=10.0 + FRAGMENT_WAIT_SECONDS)))
+    assert refusal.section is None and refusal.text
+    assert replies(dialogue.handle(Silence(speaking=False, at=20.0))) == []
+
+
+def test_an_answer_or_a_whole_utterance_is_said_at_once_and_a_refusal_waits_for_more(dialogue):
+    assert replies(dialogue.handle(Heard(("will i need a",), whole=True)))
+    assert replies(dialogue.handle(Heard(("what causes als",))))
+    assert dialogue.handle(Heard(("how do I bake bread",), at=5.0)) == []
+    [refusal] = replies(dialogue.handle(Silence(speaking=False, at=5.0 + FRAGMENT_WAIT_SECONDS)))
+    assert refusal.text == NOT_IN_FACTSHEET
+
+
+def test_a_voice_change_while_reading_carries_on_from_the_sentence_being_read(dialogue):
+    answer = say(dialogue, "what are the symptoms").text
+    sentence = split_sentences(answer)[2]
+    dialogue.handle(SentenceStarted(sentence))
+    actions = dialogue.handle(Heard(("slower",), speaking=True, whole=True))
+    assert actions[0] == ChangeVoice(Voice(125, 0.9))
+    [resumed] = replies(actions)
+    assert resumed.text == answer[answer.index(sentence):] and resumed.interrupt
+    assert resumed.section == dialogue.status.section and resumed.section.startswith("symptoms")
+    assert say(dialogue, "repeat").text == answer
+    assert say(dialogue, "faster").text == "Speaking faster."  # not speaking any more: say what changed

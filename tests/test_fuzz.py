@@ -152,7 +152,7 @@ def test_any_conversation_gets_a_reply_every_turn(library: Library, matcher: Mat
                                                   turns: list[list[str]]) -> None:
     dialogue = Conversation(library, Voice(150, 0.9), matcher)
     for alternatives in turns:
-        actions = dialogue.handle(Heard(tuple(alternatives)))
+        actions = dialogue.handle(Heard(tuple(alternatives), whole=True))
         [reply] = replies(actions)
         assert isinstance(reply.text, str)
         assert reply.section is None or library.section(reply.section)
@@ -167,4 +167,4 @@ def test_any_conversation_gets_a_reply_every_turn(library: Library, matcher: Mat
 def test_empty_odd_and_huge_questions(matcher: Matcher, library: Library, alternatives: list[str]) -> None:
     check_match(matcher.match(alternatives), library)
     dialogue = Conversation(library, Voice(150, 0.9), matcher)
-    assert isinstance(replies(dialogue.handle(Heard(tuple(alternatives))))[0].text, str)
+    assert isinstance(replies(dialogue.handle(Heard(tuple(alternatives), whole=True)))[0].text, str)

@@ -19,12 +19,21 @@ from tests.spoken import silence, synthesize
 from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.config import Settings, load_settings, save_voice
 from voice_assist.content import Library
-from voice_assist.conversation import MICROPHONE_BACK, RATE_STEP, Conversation, State, Status, Voice
+from voice_assist.conversation import (
+    FRAGMENT_WAIT_SECONDS,
+    MICROPHONE_BACK,
+    RATE_STEP,
+    Conversation,
+    State,
+    Status,
+    Voice,
+)
 from voice_assist.errors import AudioDeviceError
 from voice_assist.loop import VoiceLoop, run_voice
 from voice_assist.match import Matcher
 from voice_assist.recognize import Transcript, domain_of
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
+from voice_assist.speak import split_sentences
 
 FRAME_SECONDS = 0.03
 """As the microphone delivers them."""
@@ -356,3 +365,31 @@ def test_stop_is_taken_even_when_the_recognizer_has_drifted(conversation, speake
     assert speaker.stops >= 1
     assert not speaker.speaking, "the answer read on"
     assert len(speaker.said) == 1
+
+
+@pytest.mark.parametrize("pause", [2.0, 3.0])
+def test_a_pause_longer_than_end_silence_mid_question_joins_the_two_halves(conversation, speaker, pause):
+    """People with ALS pause longer than the 1.8 s that end a question: "what is the" (heard as "what is lou",
+    which would be refused) waits for its rest."""
+    assert pause > conversation.settings.end_silence
+    assert ask(conversation, speaker, "what is the", "riluzole", pause=pause) is not None
+    assert len(speaker.said) == 1, speaker.said
+    assert answered_section(conversation) == "treatment/drugs"
+
+
+def test_half_a_question_alone_is_answered_once_the_wait_is_over(conversation, speaker):
+    feed(conversation, speaker, silence(0.6) + spoken("what is the") + silence(conversation.settings.end_silence))
+    assert speaker.said == []
+    feed(conversation, speaker, silence(FRAGMENT_WAIT_SECONDS + 0.5))
+    assert len(speaker.said) == 1
+
+
+def test_slower_while_reading_goes_on_reading_from_the_sentence_it_was_at(conversation, speaker):
+    ask(conversation, speaker, LONG_ANSWER)
+    answer = speaker.said[-1]
+    sentence = split_sentences(answer)[1]
+    conversation.sentence_started(sentence)  # as the real speaker reports it
+    feed(conversation, speaker, spoken("slower") + silence(conversation.settings.end_silence + 0.3))
+    assert speaker.voices[-1][0] == Settings().rate - RATE_STEP
+    assert speaker.said[-1] == answer[answer.index(sentence):]
+    assert speaker.speaking

@@ -141,7 +141,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     library = _library(settings)
     conversation = Conversation(library, Voice(settings.rate, settings.volume))
     for text, transcript in _questions(args, settings, library):
-        event = Heard(transcript.alternatives) if transcript else Typed(text)
+        event = Heard(transcript.alternatives, whole=True) if transcript else Typed(text)
         for said in replies(conversation.handle(event)):
             reply = replace(said, match=conversation.matcher.explain(said.match)) if args.explain and said.match \
                 else said
@@ -205,12 +205,16 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
         if loop is not None:
             loop.speech_failed(error)
 
+    def sentence_started(sentence: str) -> None:
+        if loop is not None:
+            loop.sentence_started(sentence)
+
     def keep_voice(voice: Voice) -> None:
         save_voice(replace(settings, rate=voice.rate, volume=voice.volume))
 
     from voice_assist.speak.speaker import Speaker  # loads the sound library: only for the conversation
 
-    with Speaker(settings, on_error=speech_failed) as speaker:
+    with Speaker(settings, on_error=speech_failed, on_sentence=sentence_started) as speaker:
         loop = VoiceLoop(conversation, recognizer, speaker, settings, TerminalView(), on_voice_change=keep_voice,
                          reopen_recognizer=reopen_recognizer)
         loop.send(Started(typed=args.keyboard, basic_recognizer=fell_back(recognizer)))

@@ -87,6 +87,12 @@ earlier speech can drift so that "stop" is heard as "talk" (scripts/bench_loop.p
 9-16 s in 2 of 4 runs). Only "stop" is taken from that second opinion. Longer utterances over speech are
 echo or questions, and decoding them again would cost CPU for nothing."""
 
+FRAGMENT_WAIT_SECONDS = 2.5
+"""What may be half a question (it would be refused, or it ends on a word like "a", "the", "what") waits this
+long after the pause that ended it (``end_silence``, 1.8 s) for its rest, which joins it: pauses of up to
+about 4 s mid-question are bridged. With pauses of 2 and 3 s, "will I need a ... feeding tube" had been refused
+as "will i need a", and the rest ignored as heard while speaking. The price: a refusal comes this much later."""
+
 FAULT_NOTICE_SECONDS = 60.0
 """A fault is announced once; the same fault again within this time is only logged."""
 
@@ -140,7 +146,8 @@ class Typed:
 
     text: str
     at: float = 0.0
-    """A monotonic clock reading, seconds (as in every event that carries one)."""
+    """A clock reading, seconds (as in every event that carries one)."""
+    speaking: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,8 @@ class Heard:
     """Finished early at a short pause (asked for with ``TryFinishing``): the user may not be done."""
     afresh: bool = False
     """Decoded again from the recognizer's starting state (asked for with ``DecodeAfresh``)."""
+    whole: bool = False
+    """Nothing can follow (a WAV file given to ``ask``): a half question is answered as it is."""
     at: float = 0.0
 
 
@@ -227,6 +236,13 @@ class MicrophoneOpened:
 
 
 @dataclass(frozen=True)
+class SentenceStarted:
+    """Speech output began to play this sentence of what is being said."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class NoMicrophoneAtStart:
     """No microphone could be opened at start-up; questions will be typed."""
 
@@ -235,7 +251,7 @@ class NoMicrophoneAtStart:
 
 
 Event = (Started | Typed | UtteranceStarted | Paused | HeardSoFar | UtteranceEnded | Heard | TooShort | Silence
-         | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart)
+         | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart | SentenceStarted)
 
 
 # --- Actions: what the loop (or ``ask``) must do, in order.
@@ -305,6 +321,10 @@ class _Reading:
     """When the assistant last fell silent (None while it speaks)."""
     now: float = 0.0
     """The time of the event being handled."""
+    speaking: bool = False
+    """Whether the assistant's voice was playing at the event being handled."""
+    sentence: str = ""
+    """The sentence of what is being said that is playing now ("" before the first one starts)."""
 
 
 @dataclass(frozen=True)
@@ -323,6 +343,10 @@ class _Listening:
     """Utterance seconds at which the current pause over speech is checked for a command again."""
     last_fault_notice: float = -FAULT_NOTICE_SECONDS
     microphone_lost: bool = False
+    fragment: tuple[str, ...] = ()
+    """A half question waiting for its rest: the recognizer's guesses for it."""
+    fragment_at: float = 0.0
+    """When the half question ended."""
 
 
 class Conversation:
@@ -346,14 +370,14 @@ class Conversation:
     def handle(self, event: Event) -> list[Action]:
         """The actions for one event, in the order they must be taken."""
         if isinstance(event, Typed | Heard | HeardSoFar | Silence):
-            self._reading = replace(self._reading, now=event.at)
+            self._reading = replace(self._reading, now=event.at, speaking=event.speaking)
         handlers: dict[type, Callable[[Any], list[Action]]] = {
             Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
             Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
             Heard: self._heard, TooShort: self._too_short, Silence: self._silence,
             SpeechFailed: self._speech_failed, ListeningFailed: self._listening_failed,
             MicrophoneLost: self._microphone_lost, MicrophoneOpened: self._microphone_opened,
-            NoMicrophoneAtStart: self._no_microphone_at_start,
+            NoMicrophoneAtStart: self._no_microphone_at_start, SentenceStarted: self._sentence_started,
         }
         return handlers[type(event)](event)
 
@@ -450,7 +474,7 @@ class Conversation:
     def _heard(self, heard: Heard) -> list[Action]:
         if heard.afresh:
             return self._heard_afresh(heard)
-        alternatives = [text for text in heard.alternatives if text.strip()]
+        alternatives = self._after_fragment([text for text in heard.alternatives if text.strip()], heard.speaking)
         match = self.matcher.match(alternatives) if alternatives else Match(MatchKind.NO_MATCH)
         said = match.heard or (alternatives[0] if alternatives else "")
         if heard.at_pause:
@@ -465,10 +489,22 @@ class Conversation:
             self._show(state=State.SPEAKING if heard.speaking else State.LISTENING)
             worth_a_second_opinion = heard.speaking and not heard.at_pause and heard.seconds <= AFRESH_MAX_SECONDS
             return [*ended, DecodeAfresh()] if worth_a_second_opinion else ended
-        self._listening = replace(self._listening, answering_over_speech=spoke_over)
+        self._listening = replace(self._listening, answering_over_speech=spoke_over, fragment=())
+        if not (spoke_over or heard.at_pause or heard.whole) and _is_fragment(match, said):
+            log.info("Heard %r: half a question, waiting for the rest", said)
+            self._listening = replace(self._listening, fragment=tuple(alternatives), fragment_at=heard.at)
+            self._show(state=State.HEARING, heard=f"{said} …")
+            return []
         log.info("Heard %r → %s %s (score %.0f, %s)", said, match.kind, match.section or match.command,
                  match.score, self.status.engine)
         return ended + self._reply_to(match, said)
+
+    def _after_fragment(self, alternatives: list[str], speaking: bool) -> list[str]:
+        """The guesses with a half question that waits for its rest put before them."""
+        fragment = self._listening.fragment
+        if not fragment or self._over_speech(speaking):
+            return alternatives
+        return [f"{fragment[0]} {text}" for text in alternatives] or list(fragment)
 
     def _heard_afresh(self, heard: Heard) -> list[Action]:
         """A second opinion on an utterance over speech: only "stop" is taken from it, at worst a silence."""
@@ -492,9 +528,19 @@ class Conversation:
         if self.status.state is State.SPEAKING and not silence.speaking:
             self._show(state=State.LISTENING)
             self._reading = replace(self._reading, quiet_since=silence.at)
+        listening = self._listening
+        if listening.fragment and silence.at - listening.fragment_at >= FRAGMENT_WAIT_SECONDS:
+            self._listening = replace(listening, fragment=())
+            match = self.matcher.match(list(listening.fragment))
+            log.info("Heard %r and nothing more → %s", match.heard, match.kind)
+            return self._reply_to(match, match.heard or listening.fragment[0])
         return []
 
     # --- faults
+
+    def _sentence_started(self, started: SentenceStarted) -> list[Action]:
+        self._reading = replace(self._reading, sentence=started.text)
+        return []
 
     def _speech_failed(self, failure: SpeechFailed) -> list[Action]:
         self._show(problem=f"I could not speak ({failure.error}). The answer is shown above in full.")
@@ -502,7 +548,8 @@ class Conversation:
 
     def _listening_failed(self, failure: ListeningFailed) -> list[Action]:
         at = failure.at
-        self._listening = replace(self._listening, spoke_over=False, answering_over_speech=False, pause_start=None)
+        self._listening = replace(self._listening, spoke_over=False, answering_over_speech=False, pause_start=None,
+                                  fragment=())
         actions: list[Action] = []
         if at - self._listening.last_fault_notice >= FAULT_NOTICE_SECONDS:
             self._listening = replace(self._listening, last_fault_notice=at)
@@ -540,7 +587,7 @@ class Conversation:
             reply, voice = self._not_caught(match), None
         else:
             reply, voice = self._reply(match)
-            if reply.section or match.kind is not MatchKind.COMMAND or match.command == Command.TOPICS:
+            if _worth_repeating(reply, match, voice_changed=voice is not None):
                 self._reading = replace(self._reading, last_text=reply.text)
         self._show(heard=heard, section=reply.section)
         actions: list[Action] = []
@@ -550,7 +597,7 @@ class Conversation:
         actions.append(reply)
         if reply.text:
             self._show(state=State.SPEAKING, said=reply.text)
-            self._reading = replace(self._reading, quiet_since=None)
+            self._reading = replace(self._reading, quiet_since=None, sentence="")
         else:
             self._show(state=State.LISTENING, said="")
         if not (reply.section or _keeps_the_thread(match)):
@@ -559,7 +606,7 @@ class Conversation:
 
     def _say(self, text: str, *, interrupt: bool = False) -> list[Action]:
         self._show(state=State.SPEAKING, said=text)
-        self._reading = replace(self._reading, quiet_since=None)
+        self._reading = replace(self._reading, quiet_since=None, sentence="")
         return [Reply(text, interrupt=interrupt)]
 
     def _reply(self, match: Match) -> tuple[Reply, Voice | None]:
@@ -670,7 +717,16 @@ class Conversation:
         new_voice, done, at_limit = changed[command]
         if new_voice == voice:
             return Reply(at_limit, match), None
+        if self._reading.speaking and self.status.said:
+            # Carry on in the new voice from the sentence being read: the change itself is heard.
+            return Reply(self._rest_of_speech(), match, section=self.status.section, interrupt=True), new_voice
         return Reply(done, match, interrupt=True), new_voice
+
+    def _rest_of_speech(self) -> str:
+        """What is being said, from the sentence playing now on (all of it if that is not known)."""
+        said, sentence = self.status.said, self._reading.sentence
+        start = said.find(sentence) if sentence else -1
+        return said[start:] if start >= 0 else said
 
     def _name(self, section_id: str) -> str:
         section: Section = self.library.section(section_id)
@@ -687,6 +743,14 @@ def replies(actions: Sequence[Action]) -> list[Reply]:
     return [action for action in actions if isinstance(action, Reply)]
 
 
+def _worth_repeating(reply: Reply, match: Match, *, voice_changed: bool) -> bool:
+    """What "repeat" says again: answers, passages, refusals and the topics; not the replies to other commands,
+    nor the rest of a passage read on after a voice change (repeat says the whole passage)."""
+    if match.kind is not MatchKind.COMMAND or match.command == Command.TOPICS:
+        return True
+    return bool(reply.section) and not voice_changed
+
+
 def _keeps_the_thread(match: Match) -> bool:
     """Replies to these commands leave what was being read open for "more"."""
     return match.kind is MatchKind.COMMAND and match.command in _THREAD_KEEPING_COMMANDS
@@ -694,6 +758,16 @@ def _keeps_the_thread(match: Match) -> bool:
 
 _THREAD_KEEPING_COMMANDS = frozenset({Command.STOP, Command.REPEAT, Command.MORE, Command.YES, Command.SLOWER,
                                       Command.FASTER, Command.LOUDER, Command.QUIETER})
+
+
+def _is_fragment(match: Match, heard: str) -> bool:
+    """Possibly half a question, worth waiting for the rest: something heard that would be refused, or that ends
+    on a word like "a" or "the" ("will i need a" matches Speech therapy's "will I need a speech therapist" well,
+    but the rest may be "feeding tube"). The recognizer seldom ends a guess on such a word, so a refusal is
+    the commoner sign: "will I need a" was heard as "will i eat do you"."""
+    if match.kind is MatchKind.COMMAND or not heard.split():
+        return False
+    return match.kind is MatchKind.NO_MATCH or not _sounds_finished(heard)
 
 
 def _makes_sense(match: Match) -> bool:

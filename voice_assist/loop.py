@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from voice_assist.audio_format import seconds_of
 from voice_assist.config import Settings
 from voice_assist.conversation import (
     Action,
@@ -32,6 +33,7 @@ from voice_assist.conversation import (
     MicrophoneOpened,
     Paused,
     Reply,
+    SentenceStarted,
     Silence,
     SpeechFailed,
     Status,
@@ -66,11 +68,10 @@ class VoiceLoop:
     def __init__(self, conversation: Conversation, recognizer: Recognizer, speaker: SpeechOutput,
                  settings: Settings, view: View, *, on_voice_change: Callable[[Voice], None] = lambda _voice: None,
                  recorder: Recorder | None = None,
-                 reopen_recognizer: Callable[[], Recognizer] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 reopen_recognizer: Callable[[], Recognizer] | None = None) -> None:
         """``on_voice_change`` keeps voice settings changed by voice; ``recorder`` defaults to one into
         data_dir()/recordings when ``record_audio`` is on, else none; ``reopen_recognizer`` builds a fresh
-        recognizer after one has failed; ``clock`` gives the time in seconds (a simulation passes its own)."""
+        recognizer after one has failed."""
         self.conversation = conversation
         self.recognizer = recognizer
         self.speaker = speaker
@@ -78,7 +79,9 @@ class VoiceLoop:
         self.view = view
         self._on_voice_change = on_voice_change
         self._reopen_recognizer = reopen_recognizer
-        self._clock = clock
+        self._heard_seconds = 0.0
+        """The conversation's clock: seconds of microphone audio so far (the same as the time of day while
+        the microphone runs, and exact when tests or simulations feed audio faster than real time)."""
         self._recorder = recorder if recorder is not None else recorder_for(settings)
         self._recorded = bytearray()
         """Audio of the current utterance, kept only when recording is on."""
@@ -108,11 +111,16 @@ class VoiceLoop:
         self.send(SpeechFailed(str(error)))
 
     def answer_typed(self, text: str) -> None:
-        self.send(Typed(text, at=self._clock()))
+        self.send(Typed(text, at=self._heard_seconds, speaking=self.speaker.speaking))
+
+    def sentence_started(self, sentence: str) -> None:
+        """Speech output began to play a sentence (the speaker thread calls this)."""
+        self.send(SentenceStarted(sentence))
 
     def hear(self, frame: bytes) -> None:
         """One frame of microphone audio (16 kHz mono s16le). A fault in recognition or matching never
         stops the assistant: it starts listening afresh, with a new recognizer, and says so."""
+        self._heard_seconds += seconds_of(frame)
         try:
             self._hear(frame)
         except Exception:
@@ -127,7 +135,7 @@ class VoiceLoop:
                 self.recognizer = self._reopen_recognizer()
             except Exception:
                 log.exception("The speech recognizer could not be restarted; keeping the old one")
-        self.send(ListeningFailed(self._clock()))
+        self.send(ListeningFailed(self._heard_seconds))
 
     def _hear(self, frame: bytes) -> None:
         step = self.detector.push(frame)
@@ -143,7 +151,7 @@ class VoiceLoop:
         elif step.phase is Phase.PAUSE:
             self.send(Paused(step.duration, step.trailing_silence, self.speaker.speaking))
         elif step.phase is Phase.WAITING:
-            self.send(Silence(self.speaker.speaking, at=self._clock()))
+            self.send(Silence(self.speaker.speaking, at=self._heard_seconds))
         if self._recorder is not None:
             self._record(step)
 
@@ -156,7 +164,7 @@ class VoiceLoop:
             self.send(TooShort(self.speaker.speaking))
         else:
             self.send(Heard(transcript.alternatives, speaking=self.speaker.speaking, seconds=seconds,
-                            at=self._clock()))
+                            at=self._heard_seconds))
 
     def _record(self, step: Step) -> None:
         """Keep what was heard; save it once the utterance is over, however it ended (silence, the length cap,
@@ -179,15 +187,15 @@ class VoiceLoop:
                     self.speaker.set_voice(voice.rate, voice.volume, self.settings.voice)
                     self._on_voice_change(voice)
                 case CheckPartial():
-                    self.send(HeardSoFar(self.recognizer.partial(), self.speaker.speaking, at=self._clock()))
+                    self.send(HeardSoFar(self.recognizer.partial(), self.speaker.speaking, at=self._heard_seconds))
                 case TryFinishing():
                     self._finished_early = True
                     self.send(Heard(self.recognizer.finish().alternatives, speaking=self.speaker.speaking,
-                                    at_pause=True, at=self._clock()))
+                                    at_pause=True, at=self._heard_seconds))
                 case DecodeAfresh():
                     second = self.recognizer.decode_afresh(self._ended_utterance)
                     self.send(Heard(second.alternatives, speaking=self.speaker.speaking, afresh=True,
-                                    at=self._clock()))
+                                    at=self._heard_seconds))
                 case EndUtterance():
                     self._end_utterance()
                 case ContinueUtterance():
