@@ -120,6 +120,19 @@ def mix_noise(pcm: bytes, noise: bytes, snr_db: float) -> bytes:
     return np.clip(mixed, -32768, 32767).astype(np.int16).tobytes()
 
 
+def sox_effects(pcm: bytes, *effects: str) -> bytes:
+    """16 kHz mono s16le PCM through sox effects, in the same format: ``sox_effects(pcm, "lowpass", "1800",
+    "tempo", "0.8", "tremolo", "6", "30")`` makes clear speech muffled, slow and shaky, like slurred speech."""
+    raw = ["-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "-e", "signed-integer", "-L"]
+    return subprocess.run(["sox", "-D", *raw, "-", *raw, "-", *effects],  # -D: no dither, the same audio each run
+                          input=pcm, capture_output=True, check=True).stdout
+
+
+def babble() -> bytes:
+    """Several espeak-ng voices talking at once (about 4 s of 16 kHz PCM, the same each run): background talk."""
+    return _babble()
+
+
 def _power(samples: np.ndarray) -> float:
     return float(np.mean(samples**2)) if samples.size else 0.0
 
