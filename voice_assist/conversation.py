@@ -317,12 +317,18 @@ class _Reading:
     continuing: bool = False
     """The last reply read from a section (or only changed the voice, repeated or stopped): "more" and "yes"
     go on with it."""
-    quiet_since: float | None = None
-    """When the assistant last fell silent (None while it speaks)."""
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """The clock and the assistant's own voice, as of the event being handled."""
+
     now: float = 0.0
     """The time of the event being handled."""
     speaking: bool = False
     """Whether the assistant's voice was playing at the event being handled."""
+    quiet_since: float | None = None
+    """When the assistant last fell silent (None while it speaks)."""
     sentence: str = ""
     """The sentence of what is being said that is playing now ("" before the first one starts)."""
 
@@ -362,6 +368,15 @@ class Conversation:
         self.status = Status(State.LISTENING, voice, engine=engine)
         self._reading = _Reading()
         self._listening = _Listening()
+        self._moment = _Moment()
+        self._handlers: dict[type, Callable[[Any], list[Action]]] = {
+            Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
+            Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
+            Heard: self._heard, TooShort: self._too_short, Silence: self._silence,
+            SpeechFailed: self._speech_failed, ListeningFailed: self._listening_failed,
+            MicrophoneLost: self._microphone_lost, MicrophoneOpened: self._microphone_opened,
+            NoMicrophoneAtStart: self._no_microphone_at_start, SentenceStarted: self._sentence_started,
+        }
 
     @property
     def voice(self) -> Voice:
@@ -370,16 +385,8 @@ class Conversation:
     def handle(self, event: Event) -> list[Action]:
         """The actions for one event, in the order they must be taken."""
         if isinstance(event, Typed | Heard | HeardSoFar | Silence):
-            self._reading = replace(self._reading, now=event.at, speaking=event.speaking)
-        handlers: dict[type, Callable[[Any], list[Action]]] = {
-            Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
-            Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
-            Heard: self._heard, TooShort: self._too_short, Silence: self._silence,
-            SpeechFailed: self._speech_failed, ListeningFailed: self._listening_failed,
-            MicrophoneLost: self._microphone_lost, MicrophoneOpened: self._microphone_opened,
-            NoMicrophoneAtStart: self._no_microphone_at_start, SentenceStarted: self._sentence_started,
-        }
-        return handlers[type(event)](event)
+            self._moment = replace(self._moment, now=event.at, speaking=event.speaking)
+        return self._handlers[type(event)](event)
 
     # --- greeting and fixed texts
 
@@ -527,7 +534,7 @@ class Conversation:
     def _silence(self, silence: Silence) -> list[Action]:
         if self.status.state is State.SPEAKING and not silence.speaking:
             self._show(state=State.LISTENING)
-            self._reading = replace(self._reading, quiet_since=silence.at)
+            self._moment = replace(self._moment, quiet_since=silence.at)
         listening = self._listening
         if listening.fragment and silence.at - listening.fragment_at >= FRAGMENT_WAIT_SECONDS:
             self._listening = replace(listening, fragment=())
@@ -539,7 +546,7 @@ class Conversation:
     # --- faults
 
     def _sentence_started(self, started: SentenceStarted) -> list[Action]:
-        self._reading = replace(self._reading, sentence=started.text)
+        self._moment = replace(self._moment, sentence=started.text)
         return []
 
     def _speech_failed(self, failure: SpeechFailed) -> list[Action]:
@@ -597,7 +604,7 @@ class Conversation:
         actions.append(reply)
         if reply.text:
             self._show(state=State.SPEAKING, said=reply.text)
-            self._reading = replace(self._reading, quiet_since=None, sentence="")
+            self._moment = replace(self._moment, quiet_since=None, sentence="")
         else:
             self._show(state=State.LISTENING, said="")
         if not (reply.section or _keeps_the_thread(match)):
@@ -606,7 +613,7 @@ class Conversation:
 
     def _say(self, text: str, *, interrupt: bool = False) -> list[Action]:
         self._show(state=State.SPEAKING, said=text)
-        self._reading = replace(self._reading, quiet_since=None, sentence="")
+        self._moment = replace(self._moment, quiet_since=None, sentence="")
         return [Reply(text, interrupt=interrupt)]
 
     def _reply(self, match: Match) -> tuple[Reply, Voice | None]:
@@ -691,8 +698,8 @@ class Conversation:
     def _offer_stands(self) -> bool:
         """What the assistant was reading may be continued: nothing unrelated was said since, and it fell
         silent at most ``MORE_OFFER_SECONDS`` ago (or is still speaking)."""
-        quiet_since = self._reading.quiet_since
-        recent = quiet_since is None or self._reading.now - quiet_since <= MORE_OFFER_SECONDS
+        quiet_since = self._moment.quiet_since
+        recent = quiet_since is None or self._moment.now - quiet_since <= MORE_OFFER_SECONDS
         return self._reading.continuing and recent
 
     def _answer_clarify(self, command: Command, match: Match) -> Reply:
@@ -717,14 +724,14 @@ class Conversation:
         new_voice, done, at_limit = changed[command]
         if new_voice == voice:
             return Reply(at_limit, match), None
-        if self._reading.speaking and self.status.said:
+        if self._moment.speaking and self.status.said:
             # Carry on in the new voice from the sentence being read: the change itself is heard.
             return Reply(self._rest_of_speech(), match, section=self.status.section, interrupt=True), new_voice
         return Reply(done, match, interrupt=True), new_voice
 
     def _rest_of_speech(self) -> str:
         """What is being said, from the sentence playing now on (all of it if that is not known)."""
-        said, sentence = self.status.said, self._reading.sentence
+        said, sentence = self.status.said, self._moment.sentence
         start = said.find(sentence) if sentence else -1
         return said[start:] if start >= 0 else said
 
