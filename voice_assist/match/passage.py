@@ -77,4 +77,4 @@ def _start(section: Section, top: list[int]) -> Start:
 
 def _opening(section: Section, start: Start) -> str:
     text = section.pieces[start.item].text if start.item is not None else section.passages[start.passage]
-    return " ".join(text.split()[:8])
+    return " ".join(text.split()[:8]).rstrip(".,:;")
