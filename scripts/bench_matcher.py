@@ -13,6 +13,13 @@ the matcher:
 - more_questions.csv: written from the factsheet's text alone, without its "Ask:" lines; tuned on since;
 - unseen_questions.csv: written the same way, never looked at row by row: what new wording gets.
 
+Right passage first: the sets' ``passage`` column says where reading should start for each in-domain question:
+``start`` (the section's beginning) or the opening words of the sentence or list item that answers it. An
+in-domain question counts as "right passage first" when the conversation core, asked it as a typed question,
+answers from a right section and the first thing it reads (before "more") contains the labelled words, or, for
+``start``, is the section's first passage read whole. Words are compared as plain words (case, punctuation and
+dashes ignored). Clarifying questions and refusals do not count; the share is of all in-domain questions.
+
 ``--tune NAME=VALUE`` (repeatable) changes one of the matcher's numbers (voice_assist/match/tuning.py) for the
 run, so a number can be swept without editing the code.
 
@@ -39,7 +46,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from voice_assist.content import Library, load_library  # noqa: E402
+from voice_assist.conversation import Conversation, Typed, Voice, replies  # noqa: E402
 from voice_assist.match import Matcher, MatcherTuning  # noqa: E402
+from voice_assist.text import words  # noqa: E402
 
 CATEGORY_ORDER = ("short", "long", "lay", "ungrammatical", "asr", "offtopic", "command")
 
@@ -50,6 +59,8 @@ class Question:
     expected: frozenset[str]
     """Accepted section ids, or {"no_match"}, or {"command:NAME"}."""
     category: str
+    passage: str = ""
+    """Where reading should start: "start", the opening words of the passage that answers, or "" (none)."""
 
     @property
     def wants(self) -> str:
@@ -68,6 +79,10 @@ class Outcome:
     command: str | None
     score: float
     alternatives: tuple[str, ...]
+    first_read: str = ""
+    """The first thing the conversation core read aloud for it (an answer), else ""."""
+    right_passage: bool = False
+    """A right section, and its first reading is where the passage column says (see the module's docstring)."""
 
     @property
     def correct(self) -> bool:
@@ -99,8 +114,8 @@ class Outcome:
 
 def load_questions(path: Path) -> list[Question]:
     with path.open(encoding="utf-8", newline="") as file:
-        return [Question(row["question"], frozenset(row["expected"].split(";")), row["category"])
-                for row in csv.DictReader(file)]
+        return [Question(row["question"], frozenset(row["expected"].split(";")), row["category"],
+                         row.get("passage") or "") for row in csv.DictReader(file)]
 
 
 def _alternative_ids(alternatives: Iterable[object]) -> tuple[str, ...]:
@@ -115,13 +130,29 @@ def _alternative_ids(alternatives: Iterable[object]) -> tuple[str, ...]:
     return tuple(str(item) for item in ids if item)
 
 
-def evaluate(matcher: Matcher, questions: Sequence[Question]) -> list[Outcome]:
+def evaluate(matcher: Matcher, questions: Sequence[Question], passages: bool = True) -> list[Outcome]:
+    """``passages``: also ask each question of a fresh conversation core, to see what it reads first."""
     outcomes = []
     for question in questions:
         match = matcher.match([question.text])
+        first_read, right_passage = "", False
+        if passages and question.wants == "answer":
+            [reply] = replies(Conversation(matcher.library, Voice(150, 0.9), matcher).handle(Typed(question.text)))
+            first_read = reply.text if reply.section else ""
+            right_passage = bool(first_read) and match.section in question.expected and _reads_first(
+                matcher.library, match.section or "", question.passage, first_read)
         outcomes.append(Outcome(question, match.kind, match.section, match.command, match.score,
-                                _alternative_ids(match.alternatives)))
+                                _alternative_ids(match.alternatives), first_read, right_passage))
     return outcomes
+
+
+def _reads_first(library: Library, section: str, label: str, read: str) -> bool:
+    """The first reading ``read`` is where ``label`` says: it contains the labelled words, or for "start" the
+    section's first passage whole."""
+    if not label:
+        return False
+    wanted = library.readings(section)[0].text if label == "start" else label
+    return f" {' '.join(words(wanted))} " in f" {' '.join(words(read))} "
 
 
 def _rate(count: int, total: int) -> str:
@@ -148,6 +179,12 @@ def report_accuracy(outcomes: Sequence[Outcome], indent: str = "") -> None:
           f"  (clarify: {sum(o.kind == 'clarify' for o in offtopic)})")
     print(f"{indent}commands right              {_rate(sum(o.correct for o in commands), len(commands))}")
     print(f"{indent}replies by expected kind    {_confusion(outcomes)}")
+    labelled = [o for o in in_domain if o.question.passage]
+    if labelled:
+        right_section = [o for o in labelled if o.correct]
+        print(f"{indent}right passage first         {_rate(sum(o.right_passage for o in labelled), len(labelled))}"
+              f"  (of in-domain; of those answered from a right section: "
+              f"{_rate(sum(o.right_passage for o in right_section), len(right_section))})")
     first, top3 = (sum(o.right_in_top(n) for o in in_domain) for n in (1, 3))
     print(f"{indent}ranking (in-domain)         right section first {_rate(first, len(in_domain))},"
           f" in top 3 {_rate(top3, len(in_domain))}  (whatever the reply)")
@@ -188,6 +225,11 @@ def show_errors(outcomes: Sequence[Outcome]) -> None:
         print(f"  [{o.question.category}] {o.question.text!r}\n"
               f"      expected {';'.join(sorted(o.question.expected))}; got {o.kind} {got or ''}"
               f" score={o.score:.0f}{also}")
+    wrong_passage = [o for o in outcomes if o.correct and o.question.passage and not o.right_passage]
+    print(f"\nRight section, wrong passage first ({len(wrong_passage)}):")
+    for o in wrong_passage:
+        print(f"  {o.question.text!r} ({o.section})\n      wanted: {o.question.passage[:70]!r}\n"
+              f"      read:   {o.first_read[:110]!r}")
 
 
 def time_questions(matcher: Matcher, texts: Sequence[str], repeats: int) -> list[float]:
@@ -379,7 +421,7 @@ def bench_large(questions: Sequence[Question], args: argparse.Namespace) -> None
     print("  questions.csv among the generated sections:")
     report_accuracy(evaluate(matcher, questions), indent="    ")
     made_up = synthetic_questions(conditions, args.synthetic_questions, args.seed)
-    outcomes = evaluate(matcher, made_up)
+    outcomes = evaluate(matcher, made_up, passages=False)
     print(f"  generated questions about generated sections: "
           f"{_rate(sum(o.correct for o in outcomes), len(outcomes))} right, "
           f"{_rate(sum(o.wrong_section for o in outcomes), len(outcomes))} wrong section, "

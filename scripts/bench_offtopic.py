@@ -152,7 +152,7 @@ def score(clips: Sequence[dict[str, str]], heard: dict[str, list[str]], library:
     for clip in clips:
         alternatives = tuple(heard[clip["id"]])
         conversation = Conversation(library, Voice(settings.rate, settings.volume), matcher)
-        outcome, did = outcome_of(conversation.handle(Heard(alternatives)))
+        outcome, did = outcome_of(conversation.handle(Heard(alternatives, whole=True)))
         scored.append(Scored(clip, alternatives, outcome, did))
     return scored
 

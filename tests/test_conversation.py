@@ -322,3 +322,40 @@ def test_a_voice_change_while_reading_carries_on_from_the_sentence_being_read(di
     assert resumed.section == dialogue.status.section and resumed.section.startswith("symptoms")
     assert say(dialogue, "repeat").text == answer
     assert say(dialogue, "faster").text == "Speaking faster."  # not speaking any more: say what changed
+
+
+def test_the_answer_starts_at_the_passage_that_answers_and_more_goes_on_from_there(dialogue):
+    risk = dialogue.library.section("risk-factors")
+    first = say(dialogue, "are people who served in the forces, like veterans, more at risk")
+    assert first.text.startswith("From the factsheet section Risk factors: Military veterans have twice the risk")
+    assert risk.passages[0] not in first.text
+    assert "That is all" in say(dialogue, "more").text  # the veterans passage is the section's last
+
+
+def test_more_after_a_list_item_reads_the_rest_of_its_list_then_the_next_part(dialogue):
+    first = say(dialogue, "is there a tablet to stop the drooling")
+    assert first.text == ("From the factsheet section Treatment, Medications: Medications may include: Medication to "
+                          f"reduce heavy drooling. {OFFER_MORE}")
+    rest = say(dialogue, "more")
+    assert rest.text.startswith("Medications may include: Antidepressants and anti-anxiety drugs.")
+    assert "Muscle relaxants" not in rest.text and "drooling" not in rest.text
+    assert say(dialogue, "more").section == "treatment/supportive-care"
+
+
+def test_from_the_start_reads_the_section_from_its_beginning(dialogue):
+    say(dialogue, "is there a tablet to stop the drooling")
+    again = say(dialogue, "from the start")
+    medications = dialogue.library.section("treatment/medications")
+    assert again.match.command == "from_start"
+    assert again.text.startswith(f"From the factsheet section Treatment, Medications: {medications.passages[0]}")
+    assert again.section == "treatment/medications"
+
+
+def test_from_the_start_before_any_answer_says_so(dialogue):
+    reply = say(dialogue, "start again")
+    assert reply.section is None and "haven't read anything" in reply.text
+
+
+def test_a_question_about_the_whole_section_reads_it_from_the_beginning(dialogue):
+    risk = dialogue.library.section("risk-factors")
+    assert risk.passages[0] in say(dialogue, "what are the risk factors").text

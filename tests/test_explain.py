@@ -137,3 +137,16 @@ def test_ask_json_explain_carries_the_trace_as_data(capsys, monkeypatch, tmp_pat
     trace = json.loads(capsys.readouterr().out)["trace"]
     assert (trace["stage"], trace["decision"]["reason"]) == ("decide", "Answered")
     assert trace["evidence"]["sections"][0]["phrase"]["phrase"] == "will I need a feeding tube"
+
+
+def test_explain_shows_the_question_form_and_the_passage_chosen(matcher):
+    lines = explain(matcher.match(["how do I stop drooling"], explain=True), matcher.library)
+
+    assert any(line.startswith("It asks how to stop, treat or help with") for line in lines)
+    assert any(line.startswith('Starts at the list item "Medication to reduce heavy drooling') and '"drool"' in line
+               for line in lines)
+
+
+def test_explain_says_when_reading_starts_at_the_beginning(matcher):
+    lines = explain(matcher.match(["what are the risk factors"], explain=True), matcher.library)
+    assert any(line.startswith("Reads from the beginning") for line in lines)

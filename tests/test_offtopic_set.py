@@ -107,7 +107,7 @@ def test_the_same_seed_makes_the_same_audio(sample_set: Path, tmp_path: Path) ->
 def test_what_the_core_did_is_classified(library: Library, matcher: Matcher, heard: tuple[str, ...],
                                           outcome: str) -> None:
     conversation = Conversation(library, Voice(150, 0.9), matcher)
-    assert outcome_of(conversation.handle(Heard(heard)))[0] == outcome
+    assert outcome_of(conversation.handle(Heard(heard, whole=True)))[0] == outcome
 
 
 def test_the_interval_of_none_in_a_hundred_reaches_about_four_percent() -> None:

@@ -20,6 +20,7 @@ class Command(StrEnum):
     MORE = "more"
     YES = "yes"
     NO = "no"
+    FROM_START = "from_start"
 
 
 _SAYINGS = {
@@ -44,6 +45,9 @@ _SAYINGS = {
                   "| more please | keep reading | read more",
     Command.YES: "yes | yeah | yep | yes please | sure | correct | right | thats right | that one | ok yes | yup",
     Command.NO: "no | nope | no thanks | not that | wrong | neither | no thank you | nah",
+    Command.FROM_START: "from the start | from the beginning | start again | start from the beginning "
+                        "| read it from the start | read it all | read the whole section | the whole section "
+                        "| start over | back to the start | from the top | all of it",
 }
 
 COMMAND_PHRASES: dict[str, Command] = {

@@ -35,6 +35,46 @@ _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)?$")
 
 
 @dataclass(frozen=True)
+class Piece:
+    """A paragraph or a list item of a section: the smallest part that reading can start at."""
+
+    text: str
+    passage: int
+    """The passage (index in ``Section.passages``) it is read in."""
+    lead_in: str = ""
+    """For a list item, the sentence introducing its list ("Medications may include:"), read before the item
+    when reading starts at it; "" for a paragraph, or an item of a list without one."""
+
+    @property
+    def is_item(self) -> bool:
+        return bool(self.lead_in)
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where reading starts in a section: a passage, read whole, or one list item of it with its lead-in."""
+
+    passage: int = 0
+    item: int | None = None
+    """The item's index in ``Section.pieces``; None reads the passage whole."""
+
+    @property
+    def at_beginning(self) -> bool:
+        return self.passage == 0 and self.item is None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One thing read aloud in turn (before "more"): a passage, or the part of one that a start leaves."""
+
+    section: Section
+    passage: int
+    text: str
+    whole: bool = True
+    """The passage read whole, from its beginning."""
+
+
+@dataclass(frozen=True)
 class Section:
     """A part of a factsheet that can be asked about and read aloud."""
 
@@ -47,6 +87,8 @@ class Section:
     """Ways people ask about it: example questions, lay words, other names."""
     source: Path
     line: int
+    pieces: tuple[Piece, ...] = ()
+    """The paragraphs and list items its passages are made of, in order: where reading can start."""
 
     @property
     def topic(self) -> str:
@@ -71,6 +113,25 @@ class Library:
     def topics(self) -> tuple[Section, ...]:
         """Top-level sections, in order."""
         return tuple(section for section in self.sections if "/" not in section.id)
+
+    def readings(self, section_id: str, start: Start = Start()) -> tuple[Reading, ...]:
+        """What is read from ``start`` on, in turn: the start (a passage, or a list item after its lead-in), the
+        rest of that item's passage (its lead-in, then the items after it), then every later passage of the
+        section's topic, as "more" reads them."""
+        order = self.reading_order(section_id)
+        first = next((n for n, (section, index) in enumerate(order)
+                      if section.id == section_id and index == start.passage), 0)
+        readings = [Reading(section, index, section.passages[index]) for section, index in order[first:]]
+        section = self.section(section_id)
+        if start.item is None or not readings or start.item >= len(section.pieces):
+            return tuple(readings)
+        item = section.pieces[start.item]
+        after = [piece for piece in section.pieces[start.item + 1:]
+                 if piece.passage == item.passage and piece.lead_in == item.lead_in]
+        focused = [Reading(section, item.passage, _with_lead_in(item.lead_in, [item]), whole=False)]
+        if after:
+            focused.append(Reading(section, item.passage, _with_lead_in(item.lead_in, after), whole=False))
+        return (*focused, *readings[1:])
 
     def reading_order(self, section_id: str) -> tuple[tuple[Section, int], ...]:
         """Every passage of a section's topic from ``section_id`` on: what "more" reads, in order."""
@@ -103,6 +164,10 @@ def load_library(folders: Iterable[Path]) -> Library:
             elif section.topic not in skipped:  # a part of a skipped section is skipped with it
                 sections.append(section)
     return Library(tuple(sections), tuple(problems))
+
+
+def _with_lead_in(lead_in: str, items: Sequence[Piece]) -> str:
+    return " ".join([lead_in, *(item.text for item in items)]) if lead_in else " ".join(i.text for i in items)
 
 
 def _content_files(folders: Iterable[Path]) -> list[Path]:
@@ -213,24 +278,40 @@ class _SectionBuilder:
         self.blocks[-1].append(line)
 
     def build(self, all_builders: Sequence[_SectionBuilder]) -> Section:
-        passages = _passages([b for b in self.blocks if b])
+        passages, pieces = _passages([b for b in self.blocks if b])
         has_parts = any(b.id.startswith(self.id + "/") for b in all_builders)
         if not passages and not has_parts:
             raise ContentError(self.path, self.line, f"section '{self.title}' has nothing to read aloud",
                                "Add its text below the heading, or remove the heading.")
-        return Section(self.id, self.title, tuple(passages), tuple(self.asks), self.path, self.line)
+        return Section(self.id, self.title, tuple(passages), tuple(self.asks), self.path, self.line, tuple(pieces))
 
 
-def _passages(blocks: list[list[str]]) -> list[str]:
-    """Group paragraphs with the lists they introduce, then cut anything too long to hear in one go."""
-    pieces: list[list[str]] = []
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _passages(blocks: list[list[str]]) -> tuple[list[str], list[Piece]]:
+    """Group paragraphs with the lists they introduce, then cut anything too long to hear in one go. Also the
+    pieces (paragraphs and list items) each passage is made of; a list item's lead-in is the last sentence of
+    the paragraph introducing its list."""
+    groups: list[list[tuple[str, str]]] = []
+    """Paragraphs with the items of the list they introduce: (text, lead-in of an item)."""
     for block in blocks:
         sentences = _block_sentences(block)
-        if pieces and _is_list(block) and pieces[-1][-1].endswith(":"):
-            pieces[-1].extend(sentences)
+        if not _is_list(block):
+            groups.append([(sentence, "") for sentence in sentences])
+        elif groups and groups[-1][-1][0].endswith(":"):
+            lead_in = _SENTENCE_END.split(groups[-1][-1][0])[-1]
+            groups[-1].extend((sentence, lead_in) for sentence in sentences)
         else:
-            pieces.append(sentences)
-    return [passage for piece in pieces for passage in _cut(piece)]
+            groups.append([(sentence, "") for sentence in sentences])
+    passages: list[str] = []
+    pieces: list[Piece] = []
+    for group in groups:
+        lead_ins = iter(lead_in for _, lead_in in group)
+        for cut in _cut([text for text, _ in group]):
+            pieces += [Piece(text, len(passages), next(lead_ins)) for text in cut]
+            passages.append(" ".join(cut))
+    return passages, pieces
 
 
 def _is_list(block: list[str]) -> bool:
@@ -250,11 +331,11 @@ def _block_sentences(block: list[str]) -> list[str]:
     return [" ".join(line.strip() for line in block)]
 
 
-def _cut(sentences: list[str]) -> list[str]:
+def _cut(sentences: list[str]) -> list[list[str]]:
     passages: list[list[str]] = [[]]
     for sentence in sentences:
         words = sum(len(s.split()) for s in passages[-1])
         if passages[-1] and words + len(sentence.split()) > MAX_PASSAGE_WORDS:
             passages.append([])
         passages[-1].append(sentence)
-    return [" ".join(passage) for passage in passages if passage]
+    return [passage for passage in passages if passage]

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from voice_assist.commands import Command
-from voice_assist.content import Library, Section
+from voice_assist.content import Library, Reading, Section, Start
 from voice_assist.match import Match, Matcher, MatchKind
 from voice_assist.text import words as plain_words
 
@@ -310,8 +310,10 @@ class _Reading:
     """The state of the conversation between turns."""
 
     last_text: str = ""
-    unread: tuple[tuple[str, int], ...] = ()
-    """(section id, passage index) still to read with "more", in order."""
+    unread: tuple[Reading, ...] = ()
+    """What is still to read with "more", in order."""
+    section: str | None = None
+    """The section answered last: what "from the start" reads again from its beginning."""
     clarifying: tuple[str, str] | None = None
     misunderstood: int = 0
     continuing: bool = False
@@ -652,26 +654,35 @@ class Conversation:
             return Reply(f"{again} {self.topics_text()}", match)
         return Reply(first_time, match)
 
-    def _read_section(self, section_id: str, match: Match) -> Reply:
-        order = self.library.reading_order(section_id)
-        if not order:
+    def _read_section(self, section_id: str, match: Match, *, from_start: bool = False) -> Reply:
+        """Read a section from where the match says the answer starts (the passage that answers the question),
+        or from its beginning when ``from_start`` or the match is about another section."""
+        start = match.start if match.section == section_id and not from_start else Start()
+        readings = self.library.readings(section_id, start)
+        if not readings:
             return Reply(f"{NOT_IN_FACTSHEET} {self.topics_text()}", match)
-        self._reading = replace(self._reading, unread=tuple((s.id, i) for s, i in order), clarifying=None,
+        self._reading = replace(self._reading, unread=readings, section=section_id, clarifying=None,
                                 misunderstood=0, continuing=True)
         return self._read_next(match, announce=True)
 
+    def _read_from_start(self, match: Match) -> Reply:
+        """ "From the start": the section answered last, from its beginning."""
+        if self._reading.section is None:
+            return Reply("I haven't read anything yet. " + self.topics_text(), match)
+        return self._read_section(self._reading.section, match, from_start=True)
+
     def _read_next(self, match: Match, *, announce: bool) -> Reply:
-        (section_id, index), *rest = self._reading.unread
-        section = self.library.section(section_id)
+        reading, *rest = self._reading.unread
+        section = reading.section
         self._reading = replace(self._reading, unread=tuple(rest))
-        passage = section.passages[index]
+        passage = reading.text
         if announce:
-            passage = f"From the factsheet section {self._name(section_id)}: {passage}"
-        elif index == 0 and not passage.lower().startswith(section.title.lower()):
+            passage = f"From the factsheet section {self._name(section.id)}: {passage}"
+        elif reading.passage == 0 and reading.whole and not passage.lower().startswith(section.title.lower()):
             passage = f"{section.title}. {passage}"
         if rest:
             passage = f"{passage} {OFFER_MORE}"
-        return Reply(passage, match, section=section_id, interrupt=True)
+        return Reply(passage, match, section=section.id, interrupt=True)
 
     def _command(self, match: Match) -> tuple[Reply, Voice | None]:
         command = Command(match.command or "")
@@ -693,6 +704,8 @@ class Conversation:
             return Reply("Okay. Ask another question when you are ready.", match, interrupt=True), None
         if command is Command.TOPICS:
             return Reply(self.topics_text(), match, interrupt=True), None
+        if command is Command.FROM_START:
+            return self._read_from_start(match), None
         return self._change_voice(command, match)
 
     def _offer_stands(self) -> bool:

@@ -43,7 +43,36 @@ def explain(match: Match, library: Library) -> list[str]:
     lines += [f'Read "{" ".join(rewrite.said)}" as "{" ".join(rewrite.read_as)}" ({rewrite.why}).'
               for rewrite in trace.rewrites]
     lines += _decision(trace.decision, match, library)
+    lines += _form_and_passage(match)
     lines += _guesses(trace, library)
+    return lines
+
+
+def _form_and_passage(match: Match) -> list[str]:
+    """What the question asks for, and where in the section reading starts, and why."""
+    trace = match.trace
+    if trace is None or match.kind not in (MatchKind.ANSWER, MatchKind.CLARIFY):
+        return []
+    lines = []
+    if trace.form:
+        boosted = [c for c in match.alternatives if c.boost]
+        moved = f"; sections asked that way that have its topic words count {boosted[0].boost:.0f} more" \
+            if boosted else ""
+        lines.append(f"It asks {trace.form}{moved}.")
+    choice = trace.passage
+    if choice is None:
+        return lines
+    found = _quoted(choice.words, "and") if choice.words else ""
+    if choice.at_beginning and choice.score < choice.minimum:
+        lines.append("Reads from the beginning: the question is about the section as a whole (no passage has its "
+                     f"words more than the others{', ' + found + ' ' + f'{choice.score:.1f}' if found else ''}; "
+                     f"a passage needs {choice.minimum:g}).")
+    elif choice.at_beginning:
+        lines.append(f"Reads from the beginning: the first passage has {found} ({choice.score:.1f}).")
+    else:
+        where = "the list item" if choice.item is not None else "the passage"
+        lines.append(f'Starts at {where} "{choice.opening}...": it has {found}, which the section\'s other passages '
+                     f"have less ({choice.score:.1f}, at least {choice.minimum:g}). \"From the start\" reads it all.")
     return lines
 
 
@@ -83,7 +112,7 @@ def _decision(reason: Reason, match: Match, library: Library) -> list[str]:
         case OtherIllness(illness=illness):
             return [f"Why: it names another illness, {illness}, which the factsheet does not cover."]
         case BelowMinimum(best=best, minimum=minimum):
-            return [f"Why: the closest section, {section_name(library, best.section)}, scored {best.score:.0f}; "
+            return [f"Why: the closest section, {section_name(library, best.section)}, scored {best.base:.0f}; "
                     f"it answers only from {minimum:.0f}.", *_unknown(trace), *_considered(match, library, 1)]
         case TooClose(first=first, rival=rival):
             return [f"Why: {section_name(library, first.section)} and {section_name(library, rival.section)} "
@@ -103,8 +132,11 @@ def _nothing_to_look_up(match: Match) -> list[str]:
 
 def _sure(reason: Answered, library: Library) -> list[str]:
     best, rival, minimum = reason.best, reason.rival, reason.minimum
-    said = f"Sure enough: {best.score:.0f} is at least the answer minimum {minimum:.0f}"
-    if rival and rival.score >= minimum:
+    said = f"Sure enough: {best.base:.0f} is at least the answer minimum {minimum:.0f}"
+    if best.boost:
+        said = (f"Sure enough: a section reaches the answer minimum {minimum:.0f} on the question's words, and this "
+                f"one scores {best.score:.0f} with its form ({best.base:.0f} + {best.boost:.0f})")
+    if rival and rival.base >= minimum:
         said += (f", and the next other section, {section_name(library, rival.section)} ({rival.score:.0f}), "
                  f"is {best.score - rival.score:.0f} behind.")
     else:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from voice_assist.content import Start
+
 if TYPE_CHECKING:
     from voice_assist.match.trace import MatchTrace
 
@@ -21,7 +23,15 @@ class MatchKind(StrEnum):
 class Candidate:
     section: str
     score: float
-    """0-100."""
+    """0-100, with ``boost``."""
+    boost: float = 0.0
+    """Points added for answering what the question's form asks for (see MatcherTuning.form_weight). They choose
+    among sections; some section must meet the answer minimum without them."""
+
+    @property
+    def base(self) -> float:
+        """The score on the question's words alone."""
+        return self.score - self.boost
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,8 @@ class Match:
     """The best sections, best first (the chosen one included)."""
     heard: str = ""
     """The recognizer guess this match was made from."""
+    start: Start = field(default_factory=Start)
+    """For an answer: where in the section reading starts (the passage that answers the question)."""
     uncertain: bool = False
     """Not answered because the recognizer's guesses, most of which point at something in the content,
     disagree on what: ask the user to say it again. (When most point at nothing, it is off-topic.)"""

@@ -94,7 +94,7 @@ class BelowMinimum(Reason):
     minimum: float
 
     def __str__(self) -> str:
-        return f"best {self.best.score:g} ({self.best.section}) < answer minimum {self.minimum:g}"
+        return f"best {self.best.base:g} ({self.best.section}) < answer minimum {self.minimum:g}"
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class Answered(Reason):
         said = f"best {self.best.score:g} ≥ answer minimum {self.minimum:g}"
         if self.broader:
             said += f"; part of {self.broader.section} ({self.broader.score:g}), within {self.margin:g}"
-        if self.rival and self.rival.score >= self.minimum:
+        if self.rival and self.rival.base >= self.minimum:
             behind = self.best.score - self.rival.score
             return f"{said}; next unrelated section {self.rival.section} {self.rival.score:g} is {behind:.1f} behind"
         return f"{said}; no unrelated section reaches {self.minimum:g}"
@@ -294,6 +294,28 @@ class QuestionEvidence:
 
 
 @dataclass(frozen=True)
+class PassageChoice:
+    """Where reading starts in the answered section, and why (the passage stage)."""
+
+    passage: int
+    """The passage reading starts at (index in the section's passages)."""
+    item: int | None
+    """A list item of it read first, after its lead-in (index in the section's pieces); None: the whole passage."""
+    opening: str
+    """The first words read there ("" at the beginning of the section)."""
+    words: tuple[str, ...]
+    """The question's words (as matched) that this passage has and the section's other passages do not."""
+    score: float
+    """Their summed weight, each by how few of the section's passages have it."""
+    minimum: float
+    """Below it the question is about the section as a whole: reading starts at the beginning."""
+
+    @property
+    def at_beginning(self) -> bool:
+        return self.passage == 0 and self.item is None
+
+
+@dataclass(frozen=True)
 class MatchTrace:
     """How one utterance was matched."""
 
@@ -307,6 +329,10 @@ class MatchTrace:
     """Spoken input with several guesses: what each matched alone, the recognizer's best first."""
     evidence: QuestionEvidence | None = None
     """Only from ``Matcher.explain``."""
+    form: str | None = None
+    """What the question asks for, read from its form ("why or what causes"...; see match/form.py)."""
+    passage: PassageChoice | None = None
+    """For an answer: where reading starts in the section, and why."""
 
     @property
     def stage(self) -> Stage:

@@ -161,6 +161,28 @@ class MatcherTuning:
     """The best sections kept as alternatives: the answer, a rival to ask about, and a few for the record
     (2 to 8 change nothing on the typed sets)."""
 
+    # --- score sections: what the question asks for -----------------------------------------------------------------
+
+    form_weight: float = 30.0
+    """Points added to a section that has all the question's topic words (its content words beside those saying
+    its form) and whose Ask: phrases (or its parent's) are asked in the question's form (why, how to stop or
+    treat, which test, who, what is; match/form.py): "how do I stop drooling" is asked of Medications, which
+    has "drooling" too, not of the symptom list. Only sections sharing the topic are moved, so on the typed sets
+    6 to 30 give the same figures (1 more right of 187 on questions.csv than 0); 30 is what moves "how do I stop
+    drooling" past the symptom list whose Ask: line is the bare word "drooling". The answer minimum is never met
+    with it: some section must meet it on the question's words alone."""
+
+    rerank_sections: int = 8
+    """The best sections (by score on the words alone) that the form is weighed for."""
+
+    # --- choose the passage ----------------------------------------------------------------------------------------
+
+    passage_min: float = 0.5
+    """Weight of telling question words (each by how few of the section's passages have it) that one passage or
+    list item must have for reading to start there rather than at the beginning of the section; words saying the
+    question's form ("help", "stop") never count. Right passage first, questions.csv / more_questions.csv:
+    170 / 66 at 0.25 and 0.5, 169 / 66 at 1.0, 164 / 65 at 2.0 (of 187 / 90)."""
+
     # --- decide ------------------------------------------------------------------------------------------------
 
     answer_min: float = 55.0
