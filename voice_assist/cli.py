@@ -109,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = _settings(args)
+        logging.getLogger().setLevel(settings.log_level)
         return getattr(args, "handler", _listen)(args, settings)
     except VoiceAssistError as error:
         print(f"voice-assist: {error}", file=sys.stderr)
