@@ -20,6 +20,7 @@ from typing import Any
 from voice_assist.commands import Command
 from voice_assist.content import Library, Section
 from voice_assist.match import Match, Matcher, MatchKind
+from voice_assist.problems import Problem
 from voice_assist.text import words as plain_words
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,9 @@ at least a frame apart, while one pause's start drifts only by rounding as both 
 FAULT_NOTICE_SECONDS = 60.0
 """A fault is announced once; the same fault again within this time is only logged."""
 
+PROBLEMS_NAMED_ALOUD = 2
+"""Start-up problems named one by one in the greeting; more are only counted (the screen lists them all)."""
+
 
 @dataclass(frozen=True)
 class Voice:
@@ -103,6 +107,15 @@ class Status:
     said: str = ""
     engine: str = ""
     problem: str = ""
+    """A fault while running (the microphone went away, speech failed), as reported."""
+    problems: tuple[Problem, ...] = ()
+    """Start-up problems (a skipped factsheet, a bad setting): shown for as long as the assistant runs."""
+    reading: str = ""
+    """The title of ``section``, as it is said aloud ("Treatment, Nutrition")."""
+    sentence: str = ""
+    """The sentence of ``said`` that is being heard now ("" before the first one starts)."""
+    normal_voice: Voice | None = None
+    """The voice of the settings file, which "normal voice" goes back to."""
 
 
 # --- Events: what happened. ``speaking`` is whether the assistant's voice is playing at that moment.
@@ -113,8 +126,8 @@ class Started:
 
     typed: bool = False
     """Questions will be typed (keyboard mode), not spoken."""
-    basic_recognizer: bool = False
-    """An installed speech model failed to load, so the basic recognizer is used."""
+    problems: tuple[Problem, ...] = ()
+    """What is not working as set up (a skipped factsheet, a bad setting, a speech model that failed to load)."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +204,13 @@ class ListeningFailed:
 
 
 @dataclass(frozen=True)
+class SentenceStarted:
+    """The speaker began to play this sentence of what is being said."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class MicrophoneLost:
     problem: str
 
@@ -209,7 +229,7 @@ class NoMicrophoneAtStart:
 
 
 Event = (Started | Typed | UtteranceStarted | Paused | HeardSoFar | UtteranceEnded | Heard | TooShort | Silence
-         | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart)
+         | SentenceStarted | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart)
 
 
 # --- Actions: what the loop (or ``ask``) must do, in order.
@@ -267,6 +287,8 @@ class _Reading:
     """(section id, passage index) still to read with "more", in order."""
     clarifying: tuple[str, str] | None = None
     misunderstood: int = 0
+    last_section: str | None = None
+    """The section ``last_text`` was read from, if any."""
 
 
 @dataclass(frozen=True)
@@ -291,13 +313,14 @@ class Conversation:
     """The one place the conversation's state changes: ``handle`` an event, get the actions to take."""
 
     def __init__(self, library: Library, voice: Voice, matcher: Matcher | None = None, *,
-                 engine: str = "", quick_end_silence: float = 0.45) -> None:
+                 engine: str = "", quick_end_silence: float = 0.45, normal_voice: Voice | None = None) -> None:
         """``engine`` names the recognizer for the caregiver view; ``quick_end_silence`` is the pause
-        (seconds) at which a question that already makes sense is answered."""
+        (seconds) at which a question that already makes sense is answered; ``normal_voice`` is the settings
+        file's voice, which "normal voice" goes back to (None: ``voice``)."""
         self.library = library
         self.matcher = matcher or Matcher(library)
         self.quick_end_silence = quick_end_silence
-        self.status = Status(State.LISTENING, voice, engine=engine)
+        self.status = Status(State.LISTENING, voice, engine=engine, normal_voice=normal_voice or voice)
         self._reading = _Reading()
         self._listening = _Listening()
 
@@ -311,7 +334,8 @@ class Conversation:
             Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
             Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
             Heard: self._heard, TooShort: self._too_short, Silence: self._silence,
-            SpeechFailed: self._speech_failed, ListeningFailed: self._listening_failed,
+            SentenceStarted: self._sentence_started, SpeechFailed: self._speech_failed,
+            ListeningFailed: self._listening_failed,
             MicrophoneLost: self._microphone_lost, MicrophoneOpened: self._microphone_opened,
             NoMicrophoneAtStart: self._no_microphone_at_start,
         }
@@ -331,11 +355,11 @@ class Conversation:
         return f"You can ask me about: {listed}."
 
     def _started(self, event: Started) -> list[Action]:
-        """One reply, so that the view shows all of it: a problem first, then how to ask."""
-        notice = ("The installed speech model could not be loaded, so I am using the basic one. "
-                  "A caregiver can run the doctor to fix it. ") if event.basic_recognizer else ""
+        """One reply, so that the view shows all of it: the problems first (said once, shown until the next
+        start), then how to ask."""
+        self._show(problems=event.problems)
         how_to_ask = "Type a question and press Enter. " + self.topics_text() if event.typed else self.greeting()
-        return self._say(notice + how_to_ask)
+        return self._say(_problems_notice(event.problems) + how_to_ask)
 
     # --- listening: when an utterance is over, and what is taken while the assistant speaks
 
@@ -441,6 +465,11 @@ class Conversation:
             self._show(state=State.LISTENING)
         return []
 
+    def _sentence_started(self, started: SentenceStarted) -> list[Action]:
+        if self.status.state is State.SPEAKING:
+            self._show(sentence=started.text)
+        return []
+
     # --- faults
 
     def _speech_failed(self, failure: SpeechFailed) -> list[Action]:
@@ -488,7 +517,7 @@ class Conversation:
         else:
             reply, voice = self._reply(match)
             if reply.section or match.kind is not MatchKind.COMMAND or match.command == Command.TOPICS:
-                self._reading = replace(self._reading, last_text=reply.text)
+                self._reading = replace(self._reading, last_text=reply.text, last_section=reply.section)
         self._show(heard=heard, section=reply.section)
         actions: list[Action] = []
         if voice is not None:
@@ -567,7 +596,7 @@ class Conversation:
             return Reply("", match, interrupt=True), None
         if command is Command.REPEAT:
             return Reply(self._reading.last_text or "I haven't said anything yet. " + self.topics_text(), match,
-                         interrupt=True), None
+                         section=self._reading.last_section, interrupt=True), None
         if command in (Command.MORE, Command.YES):
             if self._reading.unread:
                 return self._read_next(match, announce=False), None
@@ -597,6 +626,8 @@ class Conversation:
                              "Speaking louder.", "This is as loud as I can speak."),
             Command.QUIETER: (replace(voice, volume=round(max(VOLUME_MIN, voice.volume - VOLUME_STEP), 2)),
                               "Speaking more quietly.", "This is as quiet as I can speak."),
+            Command.NORMAL_VOICE: (self.status.normal_voice or voice, "Speaking in my normal voice.",
+                                   "This is my normal voice already."),
         }
         new_voice, done, at_limit = changed[command]
         if new_voice == voice:
@@ -610,12 +641,28 @@ class Conversation:
         return f"{self.library.section(section.topic).title}, {section.title}"
 
     def _show(self, **changes: object) -> None:
+        if "said" in changes:
+            changes.setdefault("sentence", "")  # nothing of what is said now has been heard yet
+        if "section" in changes:
+            section = changes["section"]
+            changes["reading"] = self._name(section) if isinstance(section, str) else ""
         self.status = replace(self.status, **changes)  # type: ignore[arg-type]
 
 
 def replies(actions: Sequence[Action]) -> list[Reply]:
     """The replies among ``actions``: what is said, in order."""
     return [action for action in actions if isinstance(action, Reply)]
+
+
+def _problems_notice(problems: Sequence[Problem]) -> str:
+    """What is said about the start-up problems: each one while they are few, else how many."""
+    if not problems:
+        return ""
+    if len(problems) > PROBLEMS_NAMED_ALOUD:
+        said = f"There are {len(problems)} problems with how I am set up."
+    else:
+        said = " ".join(problem.spoken for problem in problems)
+    return f"{said} A caregiver can see what to do on the screen. "
 
 
 def _makes_sense(match: Match) -> bool:

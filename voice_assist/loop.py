@@ -31,6 +31,7 @@ from voice_assist.conversation import (
     MicrophoneOpened,
     Paused,
     Reply,
+    SentenceStarted,
     Silence,
     SpeechFailed,
     Status,
@@ -101,6 +102,10 @@ class VoiceLoop:
     def speech_failed(self, error: Exception) -> None:
         """Speech output gave up (the speaker thread calls this): the answer is shown in full instead."""
         self.send(SpeechFailed(str(error)))
+
+    def sentence_started(self, sentence: str) -> None:
+        """The speaker began to play a sentence (the speaker thread calls this): the view shows it."""
+        self.send(SentenceStarted(sentence))
 
     def answer_typed(self, text: str) -> None:
         self.send(Typed(text))
