@@ -283,7 +283,7 @@ def test_cli_doctor_reports_broken_content_and_bad_setting(pulse: VirtualAudio, 
         result = subprocess.run([str(VOICE_ASSIST), "--config", str(config), "--content", str(folder), "doctor",
                                  "--quiet"], capture_output=True, text=True, env=env, timeout=120, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"PROBLEM  settings: {config}:2: quick_end_silence = -1 must be greater than zero" in result.stdout
+    assert f"PROBLEM  settings: {config}:2: quick_end_silence = -1 must be between 0.1 and 5 seconds" in result.stdout
     assert f"PROBLEM  content: {folder / 'broken.md'}:2: " in result.stdout
     assert "OK       content: 19 sections" not in result.stdout  # the broken file is not reported as fine
     assert "OK       microphone" in result.stdout
