@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -125,6 +128,63 @@ def test_a_broken_speech_model_is_announced_and_the_basic_one_answers(tmp_path, 
                             capture_output=True, text=True, timeout=120, cwd=ROOT, env=env, check=False)
 
     assert result.returncode == 0, result.stderr
-    assert "Saying:   The installed speech model could not be loaded" in result.stdout
-    assert "Reading:  causes" in result.stdout
+    assert "Saying: The installed speech model could not be loaded" in result.stdout
+    assert "PROBLEM: The installed speech model could not be loaded" in result.stdout  # once, for the log
+    assert "Reading: Causes" in result.stdout
     assert str(broken) in result.stderr  # the caregiver's log says which model and what is wrong with it
+
+
+def run_in_terminal(args: list[str], stdin: str, env: dict[str, str]) -> tuple[str, str]:
+    """Run voice-assist with its output on a pseudo-terminal 100 columns wide: what the terminal got (with
+    its escape codes) and what went to stderr."""
+    screen, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "voice_assist", *args], stdin=subprocess.PIPE, stdout=terminal,
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**env, "COLUMNS": "100"})
+    os.close(terminal)
+    shown = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(screen, 4096)
+            except OSError:  # the program ended and closed the terminal
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        _, errors = process.communicate(stdin, timeout=120)
+    finally:
+        reader.join(timeout=10)
+        os.close(screen)
+    assert process.returncode == 0, errors
+    return shown.decode(errors="replace"), errors
+
+
+@pytest.mark.audio
+def test_start_up_problems_stay_on_the_screen(tmp_path, pulse):
+    """A skipped factsheet, a bad setting and a voice set by voice that hides the caregiver's rate are still on
+    the last screen drawn, after questions, in plain words with what to do; the greeting said them once."""
+    homes = {name: tmp_path / name / "voice-assist" for name in ("config", "data", "state", "cache")}
+    for folder in homes.values():
+        folder.mkdir(parents=True)
+    (homes["config"] / "config.toml").write_text('engine = "pocketsphinx"\nrate = 170\nvolume = "loud"\n')
+    (homes["state"] / "voice.toml").write_text("rate = 125\n")  # someone said "slower" before
+    (homes["data"] / "content").mkdir()
+    (homes["data"] / "content" / "mine.md").write_text("My notes, with no heading.\n")
+    env = {**os.environ, **pulse.env, **{f"XDG_{name.upper()}_HOME": str(tmp_path / name) for name in homes}}
+    shown, _ = run_in_terminal(["--keyboard"], "what causes als\nsay that again\n", env)
+
+    screens = [re.sub(r"\033\[[0-9;]*m", "", drawn) for drawn in shown.split("\033[2J\033[H")[1:]]
+    greeting, last = screens[0], " ".join(screens[-1].split())
+    assert "has a bad value on line 3. The factsheet mine.md has a problem on line 1." in " ".join(greeting.split())
+    assert f"PROBLEM Settings file {homes['config'] / 'config.toml'}, line 3: volume = 'loud'" in last
+    assert f"PROBLEM Factsheet {homes['data'] / 'content' / 'mine.md'}, line 1: text before the first" in last
+    assert last.count("What to do:") == 2
+    assert "Reading Causes" in last and "Heard say that again" in last
+    assert ('125 words a minute, volume 90 % Changed by voice; the settings file says 170 words a minute, '
+            'volume 90 %. Say "normal voice" to go back to it.') in last
+    assert "█████" in screens[-1]  # the state in block letters

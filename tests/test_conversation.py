@@ -30,6 +30,7 @@ from voice_assist.conversation import (
     Reply,
     SentenceStarted,
     Silence,
+    Started,
     State,
     TryFinishing,
     Typed,
@@ -37,6 +38,7 @@ from voice_assist.conversation import (
     Voice,
     replies,
 )
+from voice_assist.problems import BASIC_RECOGNIZER, Problem
 from voice_assist.speak import split_sentences
 
 
@@ -359,3 +361,56 @@ def test_from_the_start_before_any_answer_says_so(dialogue):
 def test_a_question_about_the_whole_section_reads_it_from_the_beginning(dialogue):
     risk = dialogue.library.section("risk-factors")
     assert risk.passages[0] in say(dialogue, "what are the risk factors").text
+
+
+# --- what the caregiver view is given ------------------------------------------------------------------------
+
+BROKEN_FACTSHEET = Problem("Factsheet mine.md, line 1: text before the first section heading.", "Add a heading.",
+                           "The factsheet mine.md has a problem on line 1.")
+
+
+def test_start_up_problems_are_said_once_and_shown_for_as_long_as_it_runs(dialogue):
+    [greeting] = replies(dialogue.handle(Started(problems=(BROKEN_FACTSHEET, BASIC_RECOGNIZER))))
+    assert greeting.text.startswith(f"{BROKEN_FACTSHEET.spoken} {BASIC_RECOGNIZER.spoken} A caregiver can see")
+    assert greeting.text.endswith(dialogue.greeting())
+    for question in ("what causes als", "stop", "slower"):
+        assert BROKEN_FACTSHEET.spoken not in say(dialogue, question).text
+    dialogue.handle(MicrophoneLost("gone"))
+    dialogue.handle(MicrophoneOpened())
+    assert dialogue.status.problems == (BROKEN_FACTSHEET, BASIC_RECOGNIZER)
+
+
+def test_many_start_up_problems_are_counted_aloud(dialogue):
+    [greeting] = replies(dialogue.handle(Started(typed=True, problems=(BROKEN_FACTSHEET,) * 5)))
+    assert greeting.text.startswith("There are 5 problems with how I am set up. A caregiver can see")
+
+
+def test_the_view_gets_the_title_being_read_also_when_repeating(dialogue):
+    say(dialogue, "will I need a feeding tube")
+    assert (dialogue.status.section, dialogue.status.reading) == ("treatment/nutrition", "Treatment, Nutrition")
+    say(dialogue, "say that again")
+    assert dialogue.status.reading == "Treatment, Nutrition"
+    say(dialogue, "what is the weather like")
+    assert dialogue.status.reading == ""
+
+
+def test_the_view_gets_the_sentence_being_heard(dialogue):
+    reply = say(dialogue, "what causes als")
+    assert dialogue.status.sentence == ""
+    dialogue.handle(SentenceStarted("The cause of ALS is unknown."))
+    assert dialogue.status.sentence == "The cause of ALS is unknown." and dialogue.status.said == reply.text
+    say(dialogue, "say that again")
+    assert dialogue.status.sentence == ""  # the same words again, from their start
+    dialogue.handle(Silence(speaking=False))
+    dialogue.handle(SentenceStarted("Genes may play a role."))  # late, from a reply that is over
+    assert dialogue.status.sentence == ""
+
+
+def test_normal_voice_goes_back_to_the_settings_files_voice(matcher):
+    dialogue = Conversation(matcher.library, Voice(125, 0.6), matcher, normal_voice=Voice(170, 0.9))
+    assert dialogue.status.normal_voice == Voice(170, 0.9)
+    reply = say(dialogue, "normal voice")
+    assert (reply.voice, reply.text) == (Voice(170, 0.9), "Speaking in my normal voice.")
+    assert dialogue.voice == Voice(170, 0.9)
+    assert (say(dialogue, "reset your voice").voice, say(dialogue, "normal voice").text) == (
+        None, "This is my normal voice already.")

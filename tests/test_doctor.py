@@ -130,10 +130,23 @@ def test_bad_settings_are_reported_with_file_and_line(tmp_path: Path) -> None:
     config.write_text('# my settings\nrate = 140\nvolume = 3\n\nengine = "whisper"\n')
     findings = check_settings(config)
     assert [finding.status for finding in findings] == [Status.PROBLEM, Status.PROBLEM]
-    assert findings[0].detail.startswith(f"{config}:3: volume = 3 must be between 0.0 and 1.0")
+    assert findings[0].detail.startswith(f"{config}:3: volume = 3 must be between 0.1 and 1")
     assert findings[1].detail.startswith(f"{config}:5: engine = 'whisper' is not one of")
     assert findings[0].fix.startswith(f"Edit {config} line 3")
     assert findings[0].spoken == "The settings file config.toml has a bad value on line 3."
+
+
+def test_a_voice_set_by_voice_that_hides_the_settings_is_a_warning_saying_how_to_reset_it(
+        tmp_path: Path, private_folders: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("rate = 170\n")
+    voice = private_folders / "xdg_state_home" / "voice-assist" / "voice.toml"
+    voice.parent.mkdir(parents=True)
+    voice.write_text("rate = 125\n")  # someone said "slower" before the caregiver set 170
+    [finding] = check_settings(config)
+    assert (finding.item, finding.status) == ("voice", Status.WARNING)
+    assert finding.detail.startswith(f"{config}:1: rate = 170 is not used: rate is 125, set by voice")
+    assert finding.fix == f"Say 'normal voice' to go back to 170, or delete {voice}."
 
 
 def test_unreadable_settings_file_is_reported(tmp_path: Path) -> None:
@@ -270,7 +283,7 @@ def test_cli_doctor_reports_broken_content_and_bad_setting(pulse: VirtualAudio, 
         result = subprocess.run([str(VOICE_ASSIST), "--config", str(config), "--content", str(folder), "doctor",
                                  "--quiet"], capture_output=True, text=True, env=env, timeout=120, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"PROBLEM  settings: {config}:2: quick_end_silence = -1 must be greater than zero" in result.stdout
+    assert f"PROBLEM  settings: {config}:2: quick_end_silence = -1 must be between 0.1 and 5 seconds" in result.stdout
     assert f"PROBLEM  content: {folder / 'broken.md'}:2: " in result.stdout
     assert "OK       content: 19 sections" not in result.stdout  # the broken file is not reported as fine
     assert "OK       microphone" in result.stdout

@@ -160,8 +160,10 @@ def test_the_question_sets_are_well_formed(matcher, name):
     assert len(in_domain) >= (150 if name == "questions.csv" else 80)
     assert sum(r["expected"] == "no_match" for r in rows) >= 25
     commands = {r["expected"].removeprefix("command:") for r in rows if r["expected"].startswith("command:")}
-    # every command but "from the start", which came after the sets were written
-    assert commands == {str(command) for command in Command} - {Command.FROM_START}
+    assert commands <= {str(command) for command in Command}
+    if name == "questions.csv":  # the others were written once, before later commands ("normal voice")
+        # every command but "from the start", which came after this set was written
+        assert commands == {str(command) for command in Command} - {Command.FROM_START}
     for row in in_domain:
         assert set(row["expected"].split(";")) <= ids, row
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.audio_in import AudioFileError, Microphone, read_wav
-from voice_assist.config import ENGINES, Settings, cache_dir, load_settings, save_voice
+from voice_assist.config import ENGINES, Settings, cache_dir, load_settings, read_settings, save_voice
 from voice_assist.content import Library, load_library
 from voice_assist.conversation import Conversation, Heard, NoMicrophoneAtStart, Reply, Started, Typed, Voice, replies
 from voice_assist.devices import find_input_device, list_devices, refresh_devices
@@ -23,6 +23,7 @@ from voice_assist.errors import VoiceAssistError
 from voice_assist.explain import explain
 from voice_assist.loop import VoiceLoop, run_keyboard, run_voice
 from voice_assist.match import Match, MatchKind, trace_record
+from voice_assist.problems import BASIC_RECOGNIZER, from_factsheet, from_settings
 from voice_assist.recognize import Recognizer, Transcript, domain_of
 from voice_assist.recognize.choose import fell_back, open_recognizer
 from voice_assist.speak import SpeechOutput
@@ -109,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = _settings(args)
+        logging.getLogger().setLevel(settings.log_level)
         return getattr(args, "handler", _listen)(args, settings)
     except VoiceAssistError as error:
         print(f"voice-assist: {error}", file=sys.stderr)
@@ -196,9 +198,13 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
         return open_recognizer(settings, domain_of(library), cache_dir())
 
     recognizer = reopen_recognizer()
+    files = read_settings(args.config)  # logged already; read again for the caregiver view
+    problems = (*map(from_settings, files.problems), *map(from_factsheet, library.problems),
+                *([BASIC_RECOGNIZER] if fell_back(recognizer) else []))
     conversation = Conversation(library, Voice(settings.rate, settings.volume),
                                 engine=recognizer.engine,
-                                quick_end_silence=settings.quick_end_silence)
+                                quick_end_silence=settings.quick_end_silence,
+                                normal_voice=Voice(files.configured.rate, files.configured.volume))
     loop: VoiceLoop | None = None
 
     def speech_failed(error: Exception) -> None:  # the speaker exists before the loop it reports to
@@ -210,14 +216,14 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
             loop.sentence_started(sentence)
 
     def keep_voice(voice: Voice) -> None:
-        save_voice(replace(settings, rate=voice.rate, volume=voice.volume))
+        save_voice(replace(settings, rate=voice.rate, volume=voice.volume), configured=files.configured)
 
     from voice_assist.speak.speaker import Speaker  # loads the sound library: only for the conversation
 
     with Speaker(settings, on_error=speech_failed, on_sentence=sentence_started) as speaker:
         loop = VoiceLoop(conversation, recognizer, speaker, settings, TerminalView(), on_voice_change=keep_voice,
                          reopen_recognizer=reopen_recognizer)
-        loop.send(Started(typed=args.keyboard, basic_recognizer=fell_back(recognizer)))
+        loop.send(Started(typed=args.keyboard, problems=problems))
         if args.keyboard:
             run_keyboard(loop, sys.stdin)
             speaker.wait(timeout=60)

@@ -16,6 +16,8 @@ class Command(StrEnum):
     FASTER = "faster"
     LOUDER = "louder"
     QUIETER = "quieter"
+    NORMAL_VOICE = "normal voice"
+    """Back to the rate and volume of the settings file, undoing slower, faster, louder and quieter."""
     TOPICS = "topics"
     MORE = "more"
     YES = "yes"
@@ -38,6 +40,8 @@ _SAYINGS = {
     Command.QUIETER: "quieter | softer | volume down | turn it down | turn down the volume | too loud "
                      "| lower the volume | not so loud | less loud | talk quieter | speak softer "
                      "| more quietly | quieter please",
+    Command.NORMAL_VOICE: "normal voice | your normal voice | normal speed | normal speed and volume "
+                          "| reset the voice | reset your voice | usual voice | default voice",
     Command.TOPICS: "topics | help | what can i ask | what can you do | what can i ask you | list topics "
                     "| list the topics | menu | options | what do you know | what topics | what can you tell me "
                     "| what do you know about | which topics",

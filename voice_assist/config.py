@@ -3,8 +3,9 @@
 Two files, so that nothing a caregiver wrote is ever rewritten by the program:
 - ``config.toml`` (``$XDG_CONFIG_HOME/voice-assist``) is the caregiver's; the program only reads it.
 - ``voice.toml`` (``$XDG_STATE_HOME/voice-assist``) holds the speech rate and volume changed by voice
-  ("slower", "louder"); the program rewrites it, and they win over ``config.toml``. Nothing else is read
-  from it, so the voice a caregiver chooses in ``config.toml`` always applies.
+  ("slower", "louder") where they differ from ``config.toml``'s; the program rewrites it, and they win over
+  ``config.toml``. That is reported (log, caregiver view, doctor), and "normal voice" removes it. Nothing
+  else is read from it, so the voice a caregiver chooses in ``config.toml`` always applies.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ BUNDLED_CONTENT = _bundled_content()
 VOICE_KEYS = ("rate", "volume")
 """The settings that voice commands change, kept in voice.toml."""
 ENGINES = ("auto", "vosk", "pocketsphinx")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+RANGES: dict[str, tuple[float, float, str]] = {
+    "rate": (80, 450, "words a minute"),  # what espeak-ng can say (speak/synth.py clamps to this)
+    "volume": (0.1, 1.0, "(1 is full volume; below 0.1 it cannot be heard)"),
+    "end_silence": (0.3, 10.0, "seconds"),
+    "quick_end_silence": (0.1, 5.0, "seconds"),
+    "max_utterance": (2.0, 120.0, "seconds"),
+}
+"""The numbers a caregiver can set: lowest, highest, and their unit in words. Beyond these the assistant
+would be silent, cut every question short or never end one."""
 
 
 def _xdg(variable: str, fallback: str) -> Path:
@@ -125,37 +136,101 @@ class ConfigProblem:
         return f"{where}: {self.message}"
 
 
+@dataclass(frozen=True)
+class VoiceOverride:
+    """A voice setting changed by voice (kept in voice.toml) that is used instead of the caregiver's."""
+
+    key: str
+    """"rate" or "volume"."""
+    used: float
+    """The value set by voice."""
+    configured: float
+    """The value config.toml sets (or the default, when it sets none)."""
+    config_file: Path
+    config_line: int | None
+    """The line of config.toml that sets it; None when it sets none."""
+    voice_file: Path
+
+    def __str__(self) -> str:
+        if self.config_line is None:
+            where = f"{self.key} is {self.used:g} (the default is {self.configured:g})"
+        else:
+            where = (f"{self.config_file}:{self.config_line}: {self.key} = {self.configured:g} is not used: "
+                     f"{self.key} is {self.used:g}")
+        return (f"{where}, set by voice and kept in {self.voice_file}. Say 'normal voice' to go back to "
+                f"{self.configured:g}, or delete {self.voice_file}.")
+
+
+@dataclass(frozen=True)
+class SettingsFiles:
+    """What the two settings files say, and what of it could not be used."""
+
+    settings: Settings
+    """The settings in force: config.toml over the defaults, then the voice settings from voice.toml."""
+    configured: Settings
+    """config.toml alone over the defaults: the voice that 'normal voice' goes back to."""
+    problems: tuple[ConfigProblem, ...]
+    overrides: tuple[VoiceOverride, ...]
+    """Voice settings from voice.toml that differ from the configured ones."""
+
+
 def load_settings(config_file: Path | None = None, voice_file: Path | None = None) -> Settings:
-    """Read the caregiver's config and the voice settings; a bad value is reported and skipped."""
-    settings, problems = read_settings(config_file, voice_file)
-    for problem in problems:
+    """Read the caregiver's config and the voice settings; a bad value is reported and skipped, and a
+    voice setting changed by voice that hides the caregiver's is reported too."""
+    read = read_settings(config_file, voice_file)
+    for problem in read.problems:
         log.warning("%s", problem)
-    return settings
+    for override in read.overrides:
+        log.warning("%s", override)
+    return read.settings
 
 
-def read_settings(config_file: Path | None = None,
-                  voice_file: Path | None = None) -> tuple[Settings, tuple[ConfigProblem, ...]]:
-    """Like load_settings, but returns the problems (for 'voice-assist doctor') instead of logging them."""
+def read_settings(config_file: Path | None = None, voice_file: Path | None = None) -> SettingsFiles:
+    """Like load_settings, but returns the problems (for 'voice-assist doctor') instead of logging them.
+
+    Each file's values are checked on their own, so a bad value in config.toml is reported even when
+    voice.toml sets the same key."""
     config_file = config_file or config_dir() / "config.toml"
     voice_file = voice_file or state_dir() / "voice.toml"
-    values: dict[str, Any] = {}
-    problems: list[ConfigProblem] = []
-    for path in (config_file, voice_file):
-        read, problem = _read_toml(path)
-        values.update({key: entry for key, entry in read.items() if path == config_file or key in VOICE_KEYS})
-        problems += [problem] if problem else []
-    settings = Settings()
+    config_values, config_problem = _read_toml(config_file)
+    voice_values, voice_problem = _read_toml(voice_file)
+    extra_dirs, dirs_problem = _content_dirs(config_values.pop("content_dirs", None))
     user_content = data_dir() / "content"
-    extra_dirs, problem = _content_dirs(values.pop("content_dirs", None))
-    problems += [problem] if problem else []
-    settings = replace(settings, content_dirs=(BUNDLED_CONTENT, user_content, *extra_dirs))
+    defaults = replace(Settings(), content_dirs=(BUNDLED_CONTENT, user_content, *extra_dirs))
+    configured, config_problems = _apply(defaults, config_values)
+    settings, voice_problems = _apply(configured, {key: voice_values[key] for key in VOICE_KEYS
+                                                   if key in voice_values})
+    overrides = tuple(VoiceOverride(key, getattr(settings, key), getattr(configured, key), config_file,
+                                    _line_setting(key, config_values), voice_file)
+                      for key in VOICE_KEYS if getattr(settings, key) != getattr(configured, key))
+    problems = [problem for problem in (config_problem, dirs_problem) if problem]
+    problems += [*config_problems, *([voice_problem] if voice_problem else []), *voice_problems]
+    return SettingsFiles(settings, configured, tuple(problems), overrides)
+
+
+def _apply(settings: Settings,
+           values: dict[str, tuple[Any, Path, int]]) -> tuple[Settings, tuple[ConfigProblem, ...]]:
+    """``settings`` with each usable value set; a value that cannot be used keeps what was there."""
+    problems = []
     for key, (value, source, line) in values.items():
         try:
             settings = replace(settings, **{key: _coerce(key, value)})
         except ConfigError as error:
-            problems.append(ConfigProblem(source, line, f"{error}; using the default "
-                                                        f"({getattr(Settings(), key, None)!r})."))
+            instead = f"using {getattr(settings, key)!r} instead" if key in _FIELD_TYPES else "ignoring it"
+            problems.append(ConfigProblem(source, line, f"{error}; {instead}."))
     return settings, tuple(problems)
+
+
+def _line_setting(key: str, values: dict[str, tuple[Any, Path, int]]) -> int | None:
+    """The line that sets ``key`` to a usable value; None when no line does."""
+    if key not in values:
+        return None
+    value, _source, line = values[key]
+    try:
+        _coerce(key, value)
+    except ConfigError:
+        return None
+    return line
 
 
 def _read_toml(path: Path) -> tuple[dict[str, tuple[Any, Path, int]], ConfigProblem | None]:
@@ -192,47 +267,63 @@ def _line_of(key: str, lines: list[str]) -> int:
 
 
 def _coerce(key: str, value: Any) -> Any:
+    """The value to use for ``key``; raises ConfigError saying what is wrong with it."""
     if key not in _FIELD_TYPES:
         raise ConfigError(f"unknown setting {key!r} (known: {', '.join(_FIELD_TYPES)})")
     default = getattr(Settings(), key)
     if key == "engine" and value not in ENGINES:
         raise ConfigError(f"engine = {value!r} is not one of {', '.join(ENGINES)}")
-    if key in ("model",):
-        return Path(str(value)).expanduser()
+    if key == "log_level" and str(value).upper() not in LOG_LEVELS:
+        raise ConfigError(f"log_level = {value!r} is not one of {', '.join(LOG_LEVELS)}")
     if key in ("input_device", "output_device"):
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ConfigError(f"{key} = {value!r} must be a device number or part of its name in quotes")
         return str(value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key} = {value!r} must be true or false")
         return value
-    if isinstance(default, int | float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{key} = {value!r} must be a number")
-        if not math.isfinite(value):  # TOML allows inf and nan; int(inf) would raise, nan never compares
-            raise ConfigError(f"{key} = {value!r} must be an ordinary number")
-        if key == "volume" and not 0.0 <= value <= 1.0:
-            raise ConfigError(f"volume = {value!r} must be between 0.0 and 1.0")
-        if value <= 0 and key != "volume":
-            raise ConfigError(f"{key} = {value!r} must be greater than zero")
-        return type(default)(value)
-    if not isinstance(value, str):
+    if key in RANGES:
+        return _number(key, value, type(default))
+    if not isinstance(value, str) or (key == "model" and not value.strip()):
         raise ConfigError(f"{key} = {value!r} must be text in quotes")
-    return value
+    if key == "model":
+        return Path(value).expanduser()
+    return value.upper() if key == "log_level" else value
 
 
-def save_voice(settings: Settings, voice_file: Path | None = None) -> None:
+def _number(key: str, value: Any, kind: type) -> int | float:
+    low, high, unit = RANGES[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{key} = {value!r} must be a number from {low:g} to {high:g} {unit}")
+    if not math.isfinite(value) or not low <= value <= high:  # TOML allows inf and nan
+        raise ConfigError(f"{key} = {value!r} must be between {low:g} and {high:g} {unit}")
+    if kind is int and value != int(value):
+        raise ConfigError(f"{key} = {value!r} must be a whole number")
+    return int(value) if kind is int else float(value)
+
+
+def save_voice(settings: Settings, voice_file: Path | None = None, configured: Settings | None = None) -> None:
     """Persist the voice settings changed by voice; written atomically so a crash cannot corrupt it.
 
-    A file that cannot be written (full disk, read-only home) is logged, not raised: the new voice
-    still applies until the program stops, and the conversation goes on."""
+    Only those that differ from ``configured`` (config.toml's, all when None) are kept, so that the others
+    follow config.toml; with none left the file is removed. A file that cannot be written (full disk,
+    read-only home) is logged, not raised: the new voice still applies until the program stops, and the
+    conversation goes on."""
     voice_file = voice_file or state_dir() / "voice.toml"
     values = dataclasses.asdict(settings)
-    body = "".join(f"{key} = {values[key]!r}\n" for key in VOICE_KEYS)  # numbers: Python and TOML agree
+    kept = [key for key in VOICE_KEYS if configured is None or values[key] != getattr(configured, key)]
+    if not kept:
+        with contextlib.suppress(OSError):
+            voice_file.unlink(missing_ok=True)
+        return
+    body = "".join(f"{key} = {values[key]!r}\n" for key in kept)  # numbers: Python and TOML agree
     temporary = voice_file.with_suffix(".tmp")
     try:
         voice_file.parent.mkdir(parents=True, exist_ok=True)
         with temporary.open("w", encoding="utf-8") as out:
-            out.write("# Written by voice-assist when you say slower, faster, louder or quieter.\n" + body)
+            out.write("# Written by voice-assist when you say slower, faster, louder or quieter; used instead of\n"
+                      "# config.toml's. Say 'normal voice' (or delete this file) to use config.toml's again.\n" + body)
             out.flush()
             os.fsync(out.fileno())  # the new content is on disk before it replaces the old file
         temporary.replace(voice_file)

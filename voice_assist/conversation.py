@@ -20,6 +20,7 @@ from typing import Any
 from voice_assist.commands import Command
 from voice_assist.content import Library, Reading, Section, Start
 from voice_assist.match import Match, Matcher, MatchKind
+from voice_assist.problems import Problem
 from voice_assist.text import words as plain_words
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,9 @@ as "will i need a", and the rest ignored as heard while speaking. The price: a r
 FAULT_NOTICE_SECONDS = 60.0
 """A fault is announced once; the same fault again within this time is only logged."""
 
+PROBLEMS_NAMED_ALOUD = 2
+"""Start-up problems named one by one in the greeting; more are only counted (the screen lists them all)."""
+
 
 @dataclass(frozen=True)
 class Voice:
@@ -126,6 +130,15 @@ class Status:
     said: str = ""
     engine: str = ""
     problem: str = ""
+    """A fault while running (the microphone went away, speech failed), as reported."""
+    problems: tuple[Problem, ...] = ()
+    """Start-up problems (a skipped factsheet, a bad setting): shown for as long as the assistant runs."""
+    reading: str = ""
+    """The title of ``section``, as it is said aloud ("Treatment, Nutrition")."""
+    sentence: str = ""
+    """The sentence of ``said`` that is being heard now ("" before the first one starts)."""
+    normal_voice: Voice | None = None
+    """The voice of the settings file, which "normal voice" goes back to."""
 
 
 # --- Events: what happened. ``speaking`` is whether the assistant's voice is playing at that moment.
@@ -136,8 +149,8 @@ class Started:
 
     typed: bool = False
     """Questions will be typed (keyboard mode), not spoken."""
-    basic_recognizer: bool = False
-    """An installed speech model failed to load, so the basic recognizer is used."""
+    problems: tuple[Problem, ...] = ()
+    """What is not working as set up (a skipped factsheet, a bad setting, a speech model that failed to load)."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +239,13 @@ class ListeningFailed:
 
 
 @dataclass(frozen=True)
+class SentenceStarted:
+    """The speaker began to play this sentence of what is being said."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class MicrophoneLost:
     problem: str
 
@@ -233,13 +253,6 @@ class MicrophoneLost:
 @dataclass(frozen=True)
 class MicrophoneOpened:
     pass
-
-
-@dataclass(frozen=True)
-class SentenceStarted:
-    """Speech output began to play this sentence of what is being said."""
-
-    text: str
 
 
 @dataclass(frozen=True)
@@ -251,7 +264,7 @@ class NoMicrophoneAtStart:
 
 
 Event = (Started | Typed | UtteranceStarted | Paused | HeardSoFar | UtteranceEnded | Heard | TooShort | Silence
-         | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart | SentenceStarted)
+         | SentenceStarted | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart)
 
 
 # --- Actions: what the loop (or ``ask``) must do, in order.
@@ -319,6 +332,8 @@ class _Reading:
     continuing: bool = False
     """The last reply read from a section (or only changed the voice, repeated or stopped): "more" and "yes"
     go on with it."""
+    last_section: str | None = None
+    """The section ``last_text`` was read from, if any."""
 
 
 @dataclass(frozen=True)
@@ -331,8 +346,6 @@ class _Moment:
     """Whether the assistant's voice was playing at the event being handled."""
     quiet_since: float | None = None
     """When the assistant last fell silent (None while it speaks)."""
-    sentence: str = ""
-    """The sentence of what is being said that is playing now ("" before the first one starts)."""
 
 
 @dataclass(frozen=True)
@@ -361,13 +374,14 @@ class Conversation:
     """The one place the conversation's state changes: ``handle`` an event, get the actions to take."""
 
     def __init__(self, library: Library, voice: Voice, matcher: Matcher | None = None, *,
-                 engine: str = "", quick_end_silence: float = 0.45) -> None:
+                 engine: str = "", quick_end_silence: float = 0.45, normal_voice: Voice | None = None) -> None:
         """``engine`` names the recognizer for the caregiver view; ``quick_end_silence`` is the pause
-        (seconds) at which a question that already makes sense is answered."""
+        (seconds) at which a question that already makes sense is answered; ``normal_voice`` is the settings
+        file's voice, which "normal voice" goes back to (None: ``voice``)."""
         self.library = library
         self.matcher = matcher or Matcher(library)
         self.quick_end_silence = quick_end_silence
-        self.status = Status(State.LISTENING, voice, engine=engine)
+        self.status = Status(State.LISTENING, voice, engine=engine, normal_voice=normal_voice or voice)
         self._reading = _Reading()
         self._listening = _Listening()
         self._moment = _Moment()
@@ -404,11 +418,11 @@ class Conversation:
         return f"You can ask me about: {listed}."
 
     def _started(self, event: Started) -> list[Action]:
-        """One reply, so that the view shows all of it: a problem first, then how to ask."""
-        notice = ("The installed speech model could not be loaded, so I am using the basic one. "
-                  "A caregiver can run the doctor to fix it. ") if event.basic_recognizer else ""
+        """One reply, so that the view shows all of it: the problems first (said once, shown until the next
+        start), then how to ask."""
+        self._show(problems=event.problems)
         how_to_ask = "Type a question and press Enter. " + self.topics_text() if event.typed else self.greeting()
-        return self._say(notice + how_to_ask)
+        return self._say(_problems_notice(event.problems) + how_to_ask)
 
     # --- listening: when an utterance is over, and what is taken while the assistant speaks
 
@@ -545,11 +559,12 @@ class Conversation:
             return self._reply_to(match, match.heard or listening.fragment[0])
         return []
 
-    # --- faults
-
     def _sentence_started(self, started: SentenceStarted) -> list[Action]:
-        self._moment = replace(self._moment, sentence=started.text)
+        if self.status.state is State.SPEAKING:
+            self._show(sentence=started.text)
         return []
+
+    # --- faults
 
     def _speech_failed(self, failure: SpeechFailed) -> list[Action]:
         self._show(problem=f"I could not speak ({failure.error}). The answer is shown above in full.")
@@ -597,7 +612,7 @@ class Conversation:
         else:
             reply, voice = self._reply(match)
             if _worth_repeating(reply, match, voice_changed=voice is not None):
-                self._reading = replace(self._reading, last_text=reply.text)
+                self._reading = replace(self._reading, last_text=reply.text, last_section=reply.section)
         self._show(heard=heard, section=reply.section)
         actions: list[Action] = []
         if voice is not None:
@@ -606,7 +621,7 @@ class Conversation:
         actions.append(reply)
         if reply.text:
             self._show(state=State.SPEAKING, said=reply.text)
-            self._moment = replace(self._moment, quiet_since=None, sentence="")
+            self._moment = replace(self._moment, quiet_since=None)
         else:
             self._show(state=State.LISTENING, said="")
         if not (reply.section or _keeps_the_thread(match)):
@@ -615,7 +630,7 @@ class Conversation:
 
     def _say(self, text: str, *, interrupt: bool = False) -> list[Action]:
         self._show(state=State.SPEAKING, said=text)
-        self._moment = replace(self._moment, quiet_since=None, sentence="")
+        self._moment = replace(self._moment, quiet_since=None)
         return [Reply(text, interrupt=interrupt)]
 
     def _reply(self, match: Match) -> tuple[Reply, Voice | None]:
@@ -692,7 +707,7 @@ class Conversation:
             return Reply("", match, interrupt=True), None
         if command is Command.REPEAT:
             return Reply(self._reading.last_text or "I haven't said anything yet. " + self.topics_text(), match,
-                         interrupt=True), None
+                         section=self._reading.last_section, interrupt=True), None
         if command in (Command.MORE, Command.YES):
             if not self._offer_stands():
                 return Reply(NOTHING_TO_CONTINUE, match), None
@@ -733,6 +748,8 @@ class Conversation:
                              "Speaking louder.", "This is as loud as I can speak."),
             Command.QUIETER: (replace(voice, volume=round(max(VOLUME_MIN, voice.volume - VOLUME_STEP), 2)),
                               "Speaking more quietly.", "This is as quiet as I can speak."),
+            Command.NORMAL_VOICE: (self.status.normal_voice or voice, "Speaking in my normal voice.",
+                                   "This is my normal voice already."),
         }
         new_voice, done, at_limit = changed[command]
         if new_voice == voice:
@@ -744,7 +761,7 @@ class Conversation:
 
     def _rest_of_speech(self) -> str:
         """What is being said, from the sentence playing now on (all of it if that is not known)."""
-        said, sentence = self.status.said, self._moment.sentence
+        said, sentence = self.status.said, self.status.sentence
         start = said.find(sentence) if sentence else -1
         return said[start:] if start >= 0 else said
 
@@ -755,6 +772,11 @@ class Conversation:
         return f"{self.library.section(section.topic).title}, {section.title}"
 
     def _show(self, **changes: object) -> None:
+        if "said" in changes:
+            changes.setdefault("sentence", "")  # nothing of what is said now has been heard yet
+        if "section" in changes:
+            section = changes["section"]
+            changes["reading"] = self._name(section) if isinstance(section, str) else ""
         self.status = replace(self.status, **changes)  # type: ignore[arg-type]
 
 
@@ -777,7 +799,7 @@ def _keeps_the_thread(match: Match) -> bool:
 
 
 _THREAD_KEEPING_COMMANDS = frozenset({Command.STOP, Command.REPEAT, Command.MORE, Command.YES, Command.SLOWER,
-                                      Command.FASTER, Command.LOUDER, Command.QUIETER})
+                                      Command.FASTER, Command.LOUDER, Command.QUIETER, Command.NORMAL_VOICE})
 
 
 def _is_fragment(match: Match, heard: str) -> bool:
@@ -788,6 +810,17 @@ def _is_fragment(match: Match, heard: str) -> bool:
     if match.kind is MatchKind.COMMAND or not heard.split():
         return False
     return match.kind is MatchKind.NO_MATCH or not _sounds_finished(heard)
+
+
+def _problems_notice(problems: Sequence[Problem]) -> str:
+    """What is said about the start-up problems: each one while they are few, else how many."""
+    if not problems:
+        return ""
+    if len(problems) > PROBLEMS_NAMED_ALOUD:
+        said = f"There are {len(problems)} problems with how I am set up."
+    else:
+        said = " ".join(problem.spoken for problem in problems)
+    return f"{said} A caregiver can see what to do on the screen. "
 
 
 def _makes_sense(match: Match) -> bool:

@@ -16,6 +16,7 @@ class ContentError(VoiceAssistError):
         self.path = path
         self.line = line
         self.problem = problem
+        self.fix = fix
         super().__init__(f"{path}:{line}: {problem}. {fix}")
 
 

@@ -110,12 +110,12 @@ class VoiceLoop:
         """Speech output gave up (the speaker thread calls this): the answer is shown in full instead."""
         self.send(SpeechFailed(str(error)))
 
+    def sentence_started(self, sentence: str) -> None:
+        """The speaker began to play a sentence (the speaker thread calls this): the view shows it."""
+        self.send(SentenceStarted(sentence))
+
     def answer_typed(self, text: str) -> None:
         self.send(Typed(text, at=self._heard_seconds, speaking=self.speaker.speaking))
-
-    def sentence_started(self, sentence: str) -> None:
-        """Speech output began to play a sentence (the speaker thread calls this)."""
-        self.send(SentenceStarted(sentence))
 
     def hear(self, frame: bytes) -> None:
         """One frame of microphone audio (16 kHz mono s16le). A fault in recognition or matching never

@@ -1,50 +1,156 @@
-"""The caregiver view: a few large, plain lines in the terminal, readable across the room."""
+"""The caregiver view: what the assistant is doing, in words large and plain enough to read across a room.
+
+A terminal cannot change its font size, so the state is drawn in block letters, the rest in short labelled
+lines wrapped to the terminal's width, with the sentence being said in bold and problems in red with what
+to do. In a log (not a terminal, e.g. the service's journal) it writes one line per change instead.
+``screen`` and ``log_lines`` are pure renderings of the core's ``Status``, so tests need no terminal.
+"""
 
 from __future__ import annotations
 
+import re
+import shutil
 import sys
+import textwrap
+import threading
 from typing import TextIO
 
-from voice_assist.conversation import Status
+from voice_assist.conversation import State, Status, Voice
+from voice_assist.speak.text import split_sentences
 
 _CLEAR = "\033[2J\033[H"
-_BOLD, _RESET = "\033[1m", "\033[0m"
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+_COLOUR = {State.LISTENING: "\033[1;32m", State.HEARING: "\033[1;33m", State.THINKING: "\033[1;33m",
+           State.SPEAKING: "\033[1;36m", State.NO_MICROPHONE: "\033[1;31m"}
+_RED = "\033[1;31m"
+
+INDENT = "  "
+LABEL_WIDTH = 11
+"""Characters for a line's label ("Reading"), so that what follows lines up."""
+HOW_TO_ASK = 'Say "topics", "stop", "repeat", "more", "slower", "louder" or "normal voice".'
+
+_GLYPHS = {
+    "A": (" ███ ", "█   █", "█████", "█   █", "█   █"),
+    "C": (" ████", "█    ", "█    ", "█    ", " ████"),
+    "E": ("█████", "█    ", "████ ", "█    ", "█████"),
+    "G": (" ████", "█    ", "█  ██", "█   █", " ████"),
+    "H": ("█   █", "█   █", "█████", "█   █", "█   █"),
+    "I": ("███", " █ ", " █ ", " █ ", "███"),
+    "K": ("█   █", "█  █ ", "███  ", "█  █ ", "█   █"),
+    "L": ("█    ", "█    ", "█    ", "█    ", "█████"),
+    "M": ("█   █", "██ ██", "█ █ █", "█   █", "█   █"),
+    "N": ("█   █", "██  █", "█ █ █", "█  ██", "█   █"),
+    "O": (" ███ ", "█   █", "█   █", "█   █", " ███ "),
+    "P": ("████ ", "█   █", "████ ", "█    ", "█    "),
+    "R": ("████ ", "█   █", "████ ", "█  █ ", "█   █"),
+    "S": (" ████", "█    ", " ███ ", "    █", "████ "),
+    "T": ("█████", "  █  ", "  █  ", "  █  ", "  █  "),
+    " ": ("  ", "  ", "  ", "  ", "  "),
+}
+"""Block letters, five rows high, for the words of the states."""
+
+_TECHNICAL = re.compile(r"\s*\((?:[^()]*\b(?:error|errno|PaErrorCode)\b[^()]*)\)", re.IGNORECASE)
+"""A parenthesised library message ("(Error opening InputStream: ... [PaErrorCode -9996])"): the log keeps
+it; the view leaves it out."""
 
 
 class TerminalView:
-    """Redraws the status block on every change; on a non-terminal it writes one line per change."""
+    """Redraws the screen on every change; on a non-terminal it writes one line per change."""
 
     def __init__(self, stream: TextIO = sys.stdout) -> None:
         self.stream = stream
         self._fancy = stream.isatty()
         self._last: Status | None = None
+        self._lock = threading.Lock()
+        """The speaker's thread shows the sentence being said while the listening thread shows the rest."""
 
     def show(self, status: Status) -> None:
-        if status == self._last:
-            return
-        self._last = status
-        if self._fancy:
-            self.stream.write(_CLEAR + "\n".join(self._lines(status)) + "\n")
-        else:
-            # a log (the service's journal): state, heard, reading and what is said, one line per change
-            self.stream.write(" | ".join(line.strip() for line in self._lines(status)[:4 if status.said else 3]) + "\n")
-        self.stream.flush()
-
-    def _lines(self, status: Status) -> list[str]:
-        state = status.state.upper()
-        lines = [f"  {_BOLD if self._fancy else ''}{state}{_RESET if self._fancy else ''}",
-                 f"  Heard:    {status.heard or '-'}",
-                 f"  Reading:  {status.section or '-'}"]
-        if status.said:
-            said = status.said if status.problem else _shorten(status.said, 160)
-            lines.append(f"  Saying:   {said}")
-        if status.problem:
-            lines.append(f"  PROBLEM:  {status.problem}")
-        lines.append(f"  Voice:    {status.voice.rate} words a minute, volume {round(status.voice.volume * 100)} %")
-        lines.append(f"  Hearing with {status.engine}")
-        lines.append("  Say 'topics' for what to ask, 'stop' to stop, 'repeat', 'slower', 'louder'.")
-        return lines
+        with self._lock:
+            if status == self._last:
+                return
+            before, self._last = self._last, status
+            if self._fancy:
+                width = shutil.get_terminal_size().columns
+                self.stream.write(_CLEAR + "\n".join(screen(status, width)) + "\n")
+            else:
+                self.stream.write("".join(line + "\n" for line in log_lines(status, before)))
+            self.stream.flush()
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def screen(status: Status, width: int) -> list[str]:
+    """The whole screen for a terminal ``width`` characters wide, with colour and bold."""
+    colour = _COLOUR[status.state]
+    lines = ["", *(colour + row + _RESET for row in big_word(status.state.upper(), width - len(INDENT))), ""]
+    lines += _labelled("Heard", status.heard or "-", width)
+    lines += _labelled("Reading", status.reading or "-", width)
+    if status.said:
+        lines += _saying(status, width)
+    for problem in status.problems:
+        lines += ["", *_labelled("PROBLEM", problem.what, width, _RED), *_labelled("", f"What to do: {problem.fix}",
+                                                                                    width)]
+    if status.problem:
+        lines += ["", *_labelled("PROBLEM", plain(status.problem), width, _RED)]
+    lines += ["", *_labelled("Voice", _voice(status.voice), width)]
+    if status.normal_voice is not None and status.voice != status.normal_voice:
+        lines += _labelled("", f"Changed by voice; the settings file says {_voice(status.normal_voice)}. "
+                               'Say "normal voice" to go back to it.', width)
+    lines += _labelled("Hearing", f"with {status.engine}" if status.engine else "-", width)
+    lines += ["", *(INDENT + line for line in textwrap.wrap(HOW_TO_ASK, max(20, width - len(INDENT))))]
+    return lines
+
+
+def log_lines(status: Status, before: Status | None) -> list[str]:
+    """What to write to a log for a change from ``before``: the start-up problems once, then one line for
+    the state, what was heard, what is read and said (nothing when only the sentence being said changed)."""
+    lines = []
+    if before is None or status.problems != before.problems:
+        lines += [f"PROBLEM: {problem.what} What to do: {problem.fix}" for problem in status.problems]
+    if before is None or _log_line(status) != _log_line(before):
+        lines.append(_log_line(status))
+    return lines
+
+
+def _log_line(status: Status) -> str:
+    parts = [status.state.upper(), f"Heard: {status.heard or '-'}", f"Reading: {status.reading or '-'}"]
+    parts += [f"Saying: {status.said}"] if status.said else []
+    parts += [f"PROBLEM: {plain(status.problem)}"] if status.problem else []
+    return " | ".join(parts)
+
+
+def big_word(word: str, width: int) -> list[str]:
+    """``word`` in block letters five rows high, or as it is when they would not fit in ``width``."""
+    glyphs = [_GLYPHS.get(letter) for letter in word]
+    rows = [" ".join(glyph[row] for glyph in glyphs if glyph) for row in range(5)]
+    if any(glyph is None for glyph in glyphs) or len(rows[0]) + len(INDENT) > width:
+        return [INDENT + word]
+    return [INDENT + row.rstrip() for row in rows]
+
+
+def plain(problem: str) -> str:
+    """A fault report without the library's own message in it, as a sentence."""
+    text = _TECHNICAL.sub("", problem)
+    return text[:1].upper() + text[1:]
+
+
+def _voice(voice: Voice) -> str:
+    return f"{voice.rate} words a minute, volume {round(voice.volume * 100)} %"
+
+
+def _labelled(label: str, text: str, width: int, label_style: str = _BOLD, text_style: str = "") -> list[str]:
+    """``text`` wrapped to ``width`` after its label, continued under the text; each part in its style."""
+    body = max(20, width - len(INDENT) - LABEL_WIDTH)
+    lines = textwrap.wrap(text, body, break_long_words=False, break_on_hyphens=False) or [""]  # paths stay whole
+    wrapped = [text_style + line + (_RESET if text_style else "") for line in lines]
+    head = f"{INDENT}{label_style}{label:<{LABEL_WIDTH}}{_RESET}" if label else INDENT + " " * LABEL_WIDTH
+    return [head + wrapped[0], *(INDENT + " " * LABEL_WIDTH + line for line in wrapped[1:])]
+
+
+def _saying(status: Status, width: int) -> list[str]:
+    """What is being said, a sentence to a line (wrapped): said already dim, being said now bold."""
+    sentences = split_sentences(status.said) or [status.said]
+    now = sentences.index(status.sentence) if status.sentence in sentences else -1
+    lines: list[str] = []
+    for index, sentence in enumerate(sentences):
+        style = _BOLD if index == now else _DIM if index < now else ""
+        lines += _labelled("Saying" if index == 0 else "", sentence, width, text_style=style)
+    return lines

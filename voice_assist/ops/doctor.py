@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from voice_assist.audio_format import BYTES_PER_SECOND, SAMPLE_RATE
-from voice_assist.config import Settings, config_dir, read_settings
+from voice_assist.config import Settings, VoiceOverride, config_dir, read_settings
 from voice_assist.errors import ContentError, VoiceAssistError
 from voice_assist.vad import VadTuning, frame_level
 
@@ -77,24 +77,32 @@ class Finding:
 # --- Settings and content --------------------------------------------------------------------------------
 
 def check_settings(config_file: Path | None) -> list[Finding]:
-    """Values in config.toml (and the voice settings file) that cannot be used, with file:line.
+    """Values in config.toml (and the voice settings file) that cannot be used, with file:line; and voice
+    settings changed by voice that are used instead of config.toml's.
 
     ``config_file`` is the one given with --config (None: the default place, where it is optional)."""
     if config_file is not None and not config_file.is_file():
         return [Finding("settings", Status.PROBLEM, f"the settings file {config_file} does not exist",
                         "Check the path given with --config.", "The settings file given does not exist.")]
     config_file = config_file or config_dir() / "config.toml"
-    _, problems = read_settings(config_file)
+    read = read_settings(config_file)
     findings = [Finding("settings", Status.PROBLEM, str(problem),
                         f"Edit {problem.path}" + (f" line {problem.line}" if problem.line else "")
                         + " (the default is used until then).",
                         f"The settings file {problem.path.name} has a bad value"
                         + (f" on line {problem.line}." if problem.line else "."))
-                for problem in problems]
+                for problem in read.problems]
+    findings += [_voice_override(override) for override in read.overrides]
     if findings:
         return findings
     where = f"{config_file} is fine" if config_file.is_file() else f"no {config_file}, so the defaults are used"
     return [Finding("settings", Status.OK, where)]
+
+
+def _voice_override(override: VoiceOverride) -> Finding:
+    """Not a fault, but a setting that does nothing until the voice set by voice is reset: a warning."""
+    detail, fix = str(override).split(". Say ", 1)
+    return Finding("voice", Status.WARNING, detail, f"Say {fix}")
 
 
 def check_content(settings: Settings) -> list[Finding]:
