@@ -414,3 +414,17 @@ def test_normal_voice_goes_back_to_the_settings_files_voice(matcher):
     assert dialogue.voice == Voice(170, 0.9)
     assert (say(dialogue, "reset your voice").voice, say(dialogue, "normal voice").text) == (
         None, "This is my normal voice already.")
+
+
+def test_words_heard_that_answer_when_typed_are_offered_for_a_yes_when_the_guesses_disagree(dialogue):
+    """The view showed "Heard: will it affect my breathing", typed it answers from Breathing, spoken the guesses
+    disagreed and it said "Sorry, I didn't catch that": now it asks, and one word reads the answer."""
+    guesses = ("will it affect my breathing", "will it effect my breeding", "what effect by reading",
+               "will it affect my", "well it affect my breathing")
+    typed = Conversation(dialogue.library, Voice(150, 0.9), dialogue.matcher)
+    [answer] = replies(typed.handle(Typed(guesses[0])))
+    asked = say(dialogue, *guesses)
+    assert asked.text == "Do you mean Treatment, Breathing?" and asked.section is None
+    assert say(dialogue, "yes").text == answer.text
+    say(dialogue, *guesses)
+    assert "other words" in say(dialogue, "no").text

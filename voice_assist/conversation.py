@@ -327,7 +327,8 @@ class _Reading:
     """What is still to read with "more", in order."""
     section: str | None = None
     """The section answered last: what "from the start" reads again from its beginning."""
-    clarifying: tuple[str, str] | None = None
+    clarifying: tuple[str, ...] = ()
+    """The sections just offered ("Do you mean A, or B?", or "Do you mean A?"): yes takes the first."""
     misunderstood: int = 0
     continuing: bool = False
     """The last reply read from a section (or only changed the voice, repeated or stopped): "more" and "yes"
@@ -640,13 +641,17 @@ class Conversation:
                 return self._read_section(chosen, match), None
         if match.kind is MatchKind.COMMAND:
             return self._command(match)
-        self._reading = replace(self._reading, clarifying=None)
+        self._reading = replace(self._reading, clarifying=())
         if match.kind is MatchKind.ANSWER and match.section:
             return self._read_section(match.section, match), None
         if match.kind is MatchKind.CLARIFY:
             first, second = (candidate.section for candidate in match.alternatives[:2])
             self._reading = replace(self._reading, clarifying=(first, second), misunderstood=0)
             return Reply(f"Do you mean {self._name(first)}, or {self._name(second)}?", match), None
+        if match.confirm:
+            # the words shown as heard answer from this section when typed: one word confirms them
+            self._reading = replace(self._reading, clarifying=(match.confirm,))
+            return Reply(f"Do you mean {self._name(match.confirm)}?", match), None
         if not match.heard.strip() or match.uncertain:
             return self._not_caught(match), None
         return self._not_understood(NOT_IN_FACTSHEET, NOT_IN_FACTSHEET, match), None
@@ -676,7 +681,7 @@ class Conversation:
         readings = self.library.readings(section_id, start)
         if not readings:
             return Reply(f"{NOT_IN_FACTSHEET} {self.topics_text()}", match)
-        self._reading = replace(self._reading, unread=readings, section=section_id, clarifying=None,
+        self._reading = replace(self._reading, unread=readings, section=section_id, clarifying=(),
                                 misunderstood=0, continuing=True)
         return self._read_next(match, announce=True)
 
@@ -731,8 +736,8 @@ class Conversation:
         return self._reading.continuing and recent
 
     def _answer_clarify(self, command: Command, match: Match) -> Reply:
-        first, _ = self._reading.clarifying or ("", "")
-        self._reading = replace(self._reading, clarifying=None)
+        first = self._reading.clarifying[0]
+        self._reading = replace(self._reading, clarifying=())
         if command is Command.YES:
             return self._read_section(first, match)
         return Reply("Please ask again in other words, or say topics.", match)

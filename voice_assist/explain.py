@@ -94,6 +94,8 @@ def _headline(match: Match, library: Library) -> str:
         return f"Asks which one: {_listed([section_name(library, c.section) for c in match.alternatives], 'or')}."
     if not match.heard.strip():
         return "Nothing was heard."
+    if match.confirm:
+        return f"Not sure: it asks \"Do you mean {section_name(library, match.confirm)}?\" (yes reads it)."
     if match.uncertain:
         return "Not caught: it asks to say it again."
     return "Not answered: \"I don't have that in my factsheet.\""

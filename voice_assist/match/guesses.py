@@ -54,8 +54,10 @@ def choose(matches: Sequence[Match], first_names_other_illness: bool, tuning: Ma
     uncertain = pointing / total >= tuning.uncertain_share
     disagree = GuessesDisagree(rank, _trace(best).decision, agreeing, total, choice, pointing,
                                tuning.spoken_agreement, best.score, tuning.spoken_answer_min, uncertain)
-    return _chosen(replace(best, kind=MatchKind.NO_MATCH, section=None, command=None, uncertain=uncertain),
-                   disagree, matches)
+    # the recognizer's own first guess, shown as what was heard, answers when typed: offer it for a "yes"
+    confirm = best.section if best.kind is MatchKind.ANSWER and rank == 0 else None
+    return _chosen(replace(best, kind=MatchKind.NO_MATCH, section=None, command=None, uncertain=uncertain,
+                           confirm=confirm), disagree, matches)
 
 
 def _chosen(match: Match, reason: GuessReason, matches: Sequence[Match]) -> Match:

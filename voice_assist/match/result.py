@@ -50,6 +50,9 @@ class Match:
     uncertain: bool = False
     """Not answered because the recognizer's guesses, most of which point at something in the content,
     disagree on what: ask the user to say it again. (When most point at nothing, it is off-topic.)"""
+    confirm: str | None = None
+    """Not answered because the recognizer's guesses disagree, though its first guess answers from this section
+    as the same words typed would: the section to offer for a one-word "yes" instead of asking again."""
     trace: MatchTrace | None = field(default=None, compare=False, repr=False)
     """Why: the stage that decided and its numbers (always set by the Matcher); the evidence per section after
     ``Matcher.explain``. Not part of equality: two matches of the same result are equal."""
