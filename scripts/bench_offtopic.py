@@ -59,8 +59,8 @@ from voice_assist.recognize import Domain, domain_of  # noqa: E402
 from voice_assist.recognize.choose import open_recognizer  # noqa: E402
 
 OUTCOMES = {"section": "section read", "setting": "setting changed", "command": "other command",
-            "clarify": "asked which", "not in factsheet": "not in factsheet", "not caught": "didn't catch",
-            "other": "other reply"}
+            "clarify": "asked which", "confirm": "asked to confirm", "not in factsheet": "not in factsheet",
+            "not caught": "didn't catch", "other": "other reply"}
 """What one clip led to (key) and its column heading; "any command" is setting and other command together."""
 
 WORST = ("section", "setting", "command")
@@ -170,6 +170,8 @@ def outcome_of(actions: Sequence[Action]) -> tuple[str, str]:
         return "command", f"command {command}" + (f": {reply.text}" if reply.text else "")
     if reply.match and reply.match.kind is MatchKind.CLARIFY:
         return "clarify", reply.text
+    if reply.match and reply.match.confirm:
+        return "confirm", reply.text
     if reply.text.startswith(NOT_IN_FACTSHEET):
         return "not in factsheet", NOT_IN_FACTSHEET
     if reply.text.startswith(NOT_CAUGHT):
@@ -190,7 +192,8 @@ def wilson(hits: int, total: int) -> tuple[float, float]:
 
 
 COLUMNS = {"section read": ("section",), "setting changed": ("setting",), "any command": ("setting", "command"),
-           "asked which": ("clarify",), "not in factsheet": ("not in factsheet",), "didn't catch": ("not caught",)}
+           "asked which": ("clarify",), "asked to confirm": ("confirm",), "not in factsheet": ("not in factsheet",),
+           "didn't catch": ("not caught",)}
 
 
 def share(scored: Sequence[Scored], outcomes: Sequence[str]) -> str:

@@ -420,7 +420,7 @@ def test_words_heard_that_answer_when_typed_are_offered_for_a_yes_when_the_guess
     """The view showed "Heard: will it affect my breathing", typed it answers from Breathing, spoken the guesses
     disagreed and it said "Sorry, I didn't catch that": now it asks, and one word reads the answer."""
     guesses = ("will it affect my breathing", "will it effect my breeding", "what effect by reading",
-               "will it affect my", "well it affect my breathing")
+               "will it affect my", "will it affect the breathing")
     typed = Conversation(dialogue.library, Voice(150, 0.9), dialogue.matcher)
     [answer] = replies(typed.handle(Typed(guesses[0])))
     asked = say(dialogue, *guesses)

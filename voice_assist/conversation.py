@@ -536,7 +536,7 @@ class Conversation:
         match = self.matcher.match(alternatives) if alternatives else Match(MatchKind.NO_MATCH)
         if match.kind is not MatchKind.COMMAND or match.command != Command.STOP:
             return []
-        log.info("Heard %r over speech on a second hearing: command stop", match.heard)
+        log.info("Heard %r over speech: command %s (on a second hearing)", match.heard, match.command)
         return self._reply_to(match, match.heard)
 
     def _utterance_ended(self, _ended: UtteranceEnded) -> list[Action]:

@@ -55,7 +55,8 @@ def choose(matches: Sequence[Match], first_names_other_illness: bool, tuning: Ma
     disagree = GuessesDisagree(rank, _trace(best).decision, agreeing, total, choice, pointing,
                                tuning.spoken_agreement, best.score, tuning.spoken_answer_min, uncertain)
     # the recognizer's own first guess, shown as what was heard, answers when typed: offer it for a "yes"
-    confirm = best.section if best.kind is MatchKind.ANSWER and rank == 0 else None
+    confirmable = best.kind is MatchKind.ANSWER and rank == 0 and agreeing >= tuning.confirm_min_agreeing
+    confirm = best.section if confirmable else None
     return _chosen(replace(best, kind=MatchKind.NO_MATCH, section=None, command=None, uncertain=uncertain,
                            confirm=confirm), disagree, matches)
 
