@@ -428,3 +428,11 @@ def test_words_heard_that_answer_when_typed_are_offered_for_a_yes_when_the_guess
     assert say(dialogue, "yes").text == answer.text
     say(dialogue, *guesses)
     assert "other words" in say(dialogue, "no").text
+
+
+@pytest.mark.parametrize(("voice", "command"), [(Voice(350, 0.9), "faster"), (Voice(150, 0.15), "quieter")])
+def test_a_voice_the_caregiver_set_beyond_the_commands_range_is_never_moved_the_other_way(matcher, voice, command):
+    dialogue = Conversation(matcher.library, voice, matcher)
+    reply = say(dialogue, command)
+    assert reply.voice is None and reply.text.startswith("This is as")
+    assert dialogue.voice == voice

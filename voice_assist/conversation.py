@@ -42,7 +42,8 @@ tired, slow speaker to answer "Do you want more?", short enough that talk on the
 ("that on", heard as "yes") does not resume an old answer."""
 
 RATE_STEP, RATE_MIN, RATE_MAX = 25, 80, 300
-"""Words per minute."""
+"""Words per minute, as voice commands change them. A caregiver may set a rate outside these in the settings
+(80 to 450): a voice command then never moves it the other way ("faster" at 350 stays at 350)."""
 VOLUME_STEP, VOLUME_MIN, VOLUME_MAX = 0.15, 0.25, 1.0
 
 QUICK_END_SCORE = 80.0
@@ -745,13 +746,15 @@ class Conversation:
     def _change_voice(self, command: Command, match: Match) -> tuple[Reply, Voice | None]:
         voice = self.voice
         changed = {
-            Command.SLOWER: (replace(voice, rate=max(RATE_MIN, voice.rate - RATE_STEP)), "Speaking slower.",
-                             "This is as slow as I can speak."),
-            Command.FASTER: (replace(voice, rate=min(RATE_MAX, voice.rate + RATE_STEP)), "Speaking faster.",
-                             "This is as fast as I can speak."),
-            Command.LOUDER: (replace(voice, volume=round(min(VOLUME_MAX, voice.volume + VOLUME_STEP), 2)),
+            Command.SLOWER: (replace(voice, rate=round(_stepped(voice.rate, -RATE_STEP, RATE_MIN, RATE_MAX))),
+                             "Speaking slower.", "This is as slow as I can speak."),
+            Command.FASTER: (replace(voice, rate=round(_stepped(voice.rate, RATE_STEP, RATE_MIN, RATE_MAX))),
+                             "Speaking faster.", "This is as fast as I can speak."),
+            Command.LOUDER: (replace(voice, volume=round(_stepped(voice.volume, VOLUME_STEP, VOLUME_MIN,
+                                                                   VOLUME_MAX), 2)),
                              "Speaking louder.", "This is as loud as I can speak."),
-            Command.QUIETER: (replace(voice, volume=round(max(VOLUME_MIN, voice.volume - VOLUME_STEP), 2)),
+            Command.QUIETER: (replace(voice, volume=round(_stepped(voice.volume, -VOLUME_STEP, VOLUME_MIN,
+                                                                    VOLUME_MAX), 2)),
                               "Speaking more quietly.", "This is as quiet as I can speak."),
             Command.NORMAL_VOICE: (self.status.normal_voice or voice, "Speaking in my normal voice.",
                                    "This is my normal voice already."),
@@ -788,6 +791,13 @@ class Conversation:
 def replies(actions: Sequence[Action]) -> list[Reply]:
     """The replies among ``actions``: what is said, in order."""
     return [action for action in actions if isinstance(action, Reply)]
+
+
+def _stepped(value: float, step: float, lowest: float, highest: float) -> float:
+    """``value`` moved by ``step`` but not past ``lowest``/``highest``, and never the other way (a value the
+    caregiver set beyond them stays where it is)."""
+    moved = min(highest, max(lowest, value + step))
+    return value if (moved - value) * step < 0 else moved
 
 
 def _worth_repeating(reply: Reply, match: Match, *, voice_changed: bool) -> bool:
