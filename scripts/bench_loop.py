@@ -43,8 +43,9 @@ from tests.virtual_audio import VirtualAudio, virtual_audio  # noqa: E402
 from voice_assist.audio_in import Microphone  # noqa: E402
 from voice_assist.config import BUNDLED_CONTENT, Settings  # noqa: E402
 from voice_assist.content import load_library  # noqa: E402
-from voice_assist.conversation import Action, ContinueUtterance, Conversation, Started, Status, Voice  # noqa: E402
+from voice_assist.conversation import Conversation  # noqa: E402
 from voice_assist.devices import find_input_device, refresh_devices  # noqa: E402
+from voice_assist.events import Action, ContinueUtterance, Started, Status, Voice  # noqa: E402
 from voice_assist.loop import VoiceLoop, run_voice  # noqa: E402
 from voice_assist.recognize import domain_of  # noqa: E402
 from voice_assist.recognize.choose import open_recognizer  # noqa: E402

@@ -46,7 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from voice_assist.content import Library, load_library  # noqa: E402
-from voice_assist.conversation import Conversation, Typed, Voice, replies  # noqa: E402
+from voice_assist.conversation import Conversation  # noqa: E402
+from voice_assist.events import Typed, Voice, replies  # noqa: E402
 from voice_assist.match import Matcher, MatcherTuning  # noqa: E402
 from voice_assist.text import words  # noqa: E402
 

@@ -44,16 +44,8 @@ from voice_assist.audio_format import SAMPLE_RATE  # noqa: E402
 from voice_assist.audio_in import read_wav  # noqa: E402
 from voice_assist.config import Settings, cache_dir  # noqa: E402
 from voice_assist.content import Library, load_library  # noqa: E402
-from voice_assist.conversation import (  # noqa: E402
-    NOT_CAUGHT,
-    NOT_IN_FACTSHEET,
-    Action,
-    ChangeVoice,
-    Conversation,
-    Heard,
-    Voice,
-    replies,
-)
+from voice_assist.conversation import NOT_CAUGHT, NOT_IN_FACTSHEET, Conversation  # noqa: E402
+from voice_assist.events import Action, ChangeVoice, Heard, Voice, replies  # noqa: E402
 from voice_assist.match import Matcher, MatchKind  # noqa: E402
 from voice_assist.recognize import Domain, domain_of  # noqa: E402
 from voice_assist.recognize.choose import open_recognizer  # noqa: E402

@@ -39,7 +39,8 @@ from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.audio_in import read_wav
 from voice_assist.config import BUNDLED_CONTENT, Settings, save_voice
 from voice_assist.content import load_library
-from voice_assist.conversation import Conversation, Status, Voice
+from voice_assist.conversation import Conversation
+from voice_assist.events import Status, Voice
 from voice_assist.loop import VoiceLoop
 from voice_assist.recognize import domain_of
 from voice_assist.recognize.choose import open_recognizer

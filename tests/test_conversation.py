@@ -15,10 +15,12 @@ from voice_assist.conversation import (
     OFFER_MORE,
     QUICK_END_MAX_SECONDS,
     RATE_MIN,
+    Conversation,
+)
+from voice_assist.events import (
     ChangeVoice,
     CheckPartial,
     ContinueUtterance,
-    Conversation,
     DecodeAfresh,
     EndUtterance,
     Heard,

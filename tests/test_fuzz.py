@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voice_assist.content import Library, load_library, parse_factsheet
-from voice_assist.conversation import ChangeVoice, Conversation, Heard, Typed, Voice, replies
+from voice_assist.conversation import Conversation
 from voice_assist.errors import ContentError
+from voice_assist.events import ChangeVoice, Heard, Typed, Voice, replies
 from voice_assist.match import Match, Matcher, MatchKind
 from voice_assist.text import sound_key, stem, words
 

@@ -19,16 +19,9 @@ from tests.spoken import silence, synthesize
 from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.config import Settings, load_settings, save_voice
 from voice_assist.content import Library
-from voice_assist.conversation import (
-    FRAGMENT_WAIT_SECONDS,
-    MICROPHONE_BACK,
-    RATE_STEP,
-    Conversation,
-    State,
-    Status,
-    Voice,
-)
+from voice_assist.conversation import FRAGMENT_WAIT_SECONDS, MICROPHONE_BACK, RATE_STEP, Conversation
 from voice_assist.errors import AudioDeviceError
+from voice_assist.events import State, Status, Voice
 from voice_assist.loop import VoiceLoop, run_voice
 from voice_assist.match import Matcher
 from voice_assist.recognize import Transcript, domain_of

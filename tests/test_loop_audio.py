@@ -23,7 +23,8 @@ from tests.spoken import synthesize, wav_file
 from tests.virtual_audio import VirtualAudio
 from voice_assist.config import BUNDLED_CONTENT
 from voice_assist.content import load_library
-from voice_assist.conversation import NOT_IN_FACTSHEET, RATE_STEP, Conversation, Typed, Voice, replies
+from voice_assist.conversation import NOT_IN_FACTSHEET, RATE_STEP, Conversation
+from voice_assist.events import Typed, Voice, replies
 from voice_assist.recognize import domain_of
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 

@@ -19,7 +19,8 @@ from scripts.bench_offtopic import outcome_of, wilson
 from scripts.make_offtopic_speech import SOUNDS, SPEECH_CONDITIONS, plan
 from voice_assist.commands import COMMAND_PHRASES
 from voice_assist.content import Library
-from voice_assist.conversation import Conversation, Heard, Voice
+from voice_assist.conversation import Conversation
+from voice_assist.events import Heard, Voice
 from voice_assist.match import Matcher
 from voice_assist.text import words
 

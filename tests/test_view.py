@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from voice_assist.conversation import State, Status, Voice
+from voice_assist.events import State, Status, Voice
 from voice_assist.problems import BASIC_RECOGNIZER, Problem
 from voice_assist.view import TerminalView, big_word, log_lines, screen
 

@@ -17,9 +17,10 @@ from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.audio_in import AudioFileError, Microphone, read_wav
 from voice_assist.config import ENGINES, Settings, cache_dir, load_settings, read_settings, save_voice
 from voice_assist.content import Library, load_library
-from voice_assist.conversation import Conversation, Heard, NoMicrophoneAtStart, Reply, Started, Typed, Voice, replies
+from voice_assist.conversation import Conversation
 from voice_assist.devices import find_input_device, list_devices, refresh_devices
 from voice_assist.errors import VoiceAssistError
+from voice_assist.events import Heard, NoMicrophoneAtStart, Reply, Started, Typed, Voice, replies
 from voice_assist.explain import explain
 from voice_assist.loop import VoiceLoop, run_keyboard, run_voice
 from voice_assist.match import Match, MatchKind, trace_record

@@ -17,12 +17,13 @@ from typing import Protocol
 
 from voice_assist.audio_format import seconds_of
 from voice_assist.config import Settings
-from voice_assist.conversation import (
+from voice_assist.conversation import Conversation
+from voice_assist.errors import AudioDeviceError
+from voice_assist.events import (
     Action,
     ChangeVoice,
     CheckPartial,
     ContinueUtterance,
-    Conversation,
     DecodeAfresh,
     EndUtterance,
     Event,
@@ -44,7 +45,6 @@ from voice_assist.conversation import (
     UtteranceStarted,
     Voice,
 )
-from voice_assist.errors import AudioDeviceError
 from voice_assist.recognize import Recognizer
 from voice_assist.recordings import Recorder, recorder_for
 from voice_assist.speak import SpeechOutput

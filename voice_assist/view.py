@@ -15,7 +15,7 @@ import textwrap
 import threading
 from typing import TextIO
 
-from voice_assist.conversation import State, Status, Voice
+from voice_assist.events import State, Status, Voice
 from voice_assist.speak.text import split_sentences
 
 _CLEAR = "\033[2J\033[H"

@@ -1,0 +1,235 @@
+"""What the conversation core and the ones who drive it say to each other: events in (what happened), actions
+out (what to do), and the status the caregiver view shows. Small frozen dataclasses, no behaviour: the voice
+loop, ``voice-assist ask`` and the tests speak this language; ``conversation.py`` decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from voice_assist.match import Match
+from voice_assist.problems import Problem
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How the answers sound; changed by voice and kept across restarts. Its one home is the core."""
+
+    rate: int
+    """Words per minute."""
+    volume: float
+    """0.0 to 1.0."""
+
+
+class State(StrEnum):
+    LISTENING = "listening"
+    HEARING = "hearing"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+    NO_MICROPHONE = "no microphone"
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the caregiver view shows."""
+
+    state: State
+    voice: Voice
+    heard: str = ""
+    section: str | None = None
+    said: str = ""
+    engine: str = ""
+    problem: str = ""
+    """A fault while running (the microphone went away, speech failed), as reported."""
+    problems: tuple[Problem, ...] = ()
+    """Start-up problems (a skipped factsheet, a bad setting): shown for as long as the assistant runs."""
+    reading: str = ""
+    """The title of ``section``, as it is said aloud ("Treatment, Nutrition")."""
+    sentence: str = ""
+    """The sentence of ``said`` that is being heard now ("" before the first one starts)."""
+    normal_voice: Voice | None = None
+    """The voice of the settings file, which "normal voice" goes back to."""
+
+
+# --- Events: what happened. ``speaking`` is whether the assistant's voice is playing at that moment.
+
+@dataclass(frozen=True)
+class Started:
+    """The assistant is ready: greet the user."""
+
+    typed: bool = False
+    """Questions will be typed (keyboard mode), not spoken."""
+    problems: tuple[Problem, ...] = ()
+    """What is not working as set up (a skipped factsheet, a bad setting, a speech model that failed to load)."""
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A question (or command) typed at the keyboard or given to ``voice-assist ask``."""
+
+    text: str
+    at: float = 0.0
+    """A clock reading, seconds (as in every event that carries one)."""
+    speaking: bool = False
+
+
+@dataclass(frozen=True)
+class UtteranceStarted:
+    speaking: bool
+
+
+@dataclass(frozen=True)
+class Paused:
+    """A frame of silence inside an utterance that has not ended yet."""
+
+    utterance_seconds: float
+    silence_seconds: float
+    speaking: bool
+
+
+@dataclass(frozen=True)
+class HeardSoFar:
+    """The recognizer's partial result, asked for with ``CheckPartial``."""
+
+    text: str
+    speaking: bool
+    at: float = 0.0
+
+
+@dataclass(frozen=True)
+class UtteranceEnded:
+    """The end-of-question detector closed the utterance; its transcript follows as ``Heard``."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the recognizer heard in an utterance: its guesses, best first."""
+
+    alternatives: tuple[str, ...]
+    speaking: bool = False
+    seconds: float = 0.0
+    """How long the utterance was, trailing silence included."""
+    at_pause: bool = False
+    """Finished early at a short pause (asked for with ``TryFinishing``): the user may not be done."""
+    afresh: bool = False
+    """Decoded again from the recognizer's starting state (asked for with ``DecodeAfresh``)."""
+    whole: bool = False
+    """Nothing can follow (a WAV file given to ``ask``): a half question is answered as it is."""
+    at: float = 0.0
+
+
+@dataclass(frozen=True)
+class TooShort:
+    """The utterance was too short to be speech (a cough, a knock)."""
+
+    speaking: bool
+
+
+@dataclass(frozen=True)
+class Silence:
+    """A frame with nobody speaking."""
+
+    speaking: bool
+    at: float = 0.0
+
+
+@dataclass(frozen=True)
+class SpeechFailed:
+    """Speech output gave up on what it was saying."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class ListeningFailed:
+    """Recognition or matching raised; the loop has started listening afresh."""
+
+    at: float
+    """A monotonic clock reading, seconds."""
+
+
+@dataclass(frozen=True)
+class SentenceStarted:
+    """The speaker began to play this sentence of what is being said."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class MicrophoneLost:
+    problem: str
+
+
+@dataclass(frozen=True)
+class MicrophoneOpened:
+    pass
+
+
+@dataclass(frozen=True)
+class NoMicrophoneAtStart:
+    """No microphone could be opened at start-up; questions will be typed."""
+
+    checked: str
+    """What was looked for, in words to say aloud."""
+
+
+Event = (Started | Typed | UtteranceStarted | Paused | HeardSoFar | UtteranceEnded | Heard | TooShort | Silence
+         | SentenceStarted | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart)
+
+
+# --- Actions: what the loop (or ``ask``) must do, in order.
+
+@dataclass(frozen=True)
+class Reply:
+    """Say ``text`` (nothing when ""), silencing whatever is being said first when ``interrupt``."""
+
+    text: str
+    match: Match | None = None
+    """The match the reply answers, if it answers an utterance."""
+    section: str | None = None
+    """The section being read, if any."""
+    interrupt: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeVoice:
+    """Apply these voice settings from the next sentence, and keep them for the next start."""
+
+    voice: Voice
+
+
+@dataclass(frozen=True)
+class CheckPartial:
+    """Send the recognizer's partial result as ``HeardSoFar``."""
+
+
+@dataclass(frozen=True)
+class TryFinishing:
+    """Finish the recognizer now and send what it heard as ``Heard(at_pause=True)``."""
+
+
+@dataclass(frozen=True)
+class DecodeAfresh:
+    """Decode the utterance that just ended again, unadapted, and send it as ``Heard(afresh=True)``."""
+
+
+@dataclass(frozen=True)
+class EndUtterance:
+    """The utterance is over (answered at a pause, or a command over speech): reset the end-of-question
+    detector, and finish the recognizer unless it was finished for ``TryFinishing``."""
+
+
+@dataclass(frozen=True)
+class ContinueUtterance:
+    """The utterance finished at a pause did not make sense yet: feed its audio to the recognizer again and
+    go on listening."""
+
+
+Action = Reply | ChangeVoice | CheckPartial | TryFinishing | DecodeAfresh | EndUtterance | ContinueUtterance
+
+
+def replies(actions: Sequence[Action]) -> list[Reply]:
+    """The replies among ``actions``: what is said, in order."""
+    return [action for action in actions if isinstance(action, Reply)]
