@@ -8,11 +8,11 @@ import pytest
 
 from voice_assist.conversation import (
     FRAGMENT_WAIT_SECONDS,
-    MORE_OFFER_SECONDS,
     NOT_CAUGHT,
     NOT_IN_FACTSHEET,
     NOTHING_TO_CONTINUE,
     OFFER_MORE,
+    OFFER_SECONDS,
     QUICK_END_MAX_SECONDS,
     RATE_MIN,
     Conversation,
@@ -139,7 +139,7 @@ def test_the_offer_lapses_a_while_after_the_assistant_falls_silent(dialogue):
     dialogue.handle(Heard(("what are the symptoms",), at=100.0))
     dialogue.handle(Silence(speaking=True, at=120.0))
     dialogue.handle(Silence(speaking=False, at=125.0))
-    [late] = replies(dialogue.handle(Heard(("yes",), at=125.0 + MORE_OFFER_SECONDS + 1)))
+    [late] = replies(dialogue.handle(Heard(("yes",), at=125.0 + OFFER_SECONDS + 1)))
     assert late.text == NOTHING_TO_CONTINUE
     dialogue.handle(Heard(("what are the symptoms",), at=300.0))
     dialogue.handle(Silence(speaking=False, at=320.0))
@@ -438,3 +438,10 @@ def test_a_voice_the_caregiver_set_beyond_the_commands_range_is_never_moved_the_
     reply = say(dialogue, command)
     assert reply.voice is None and reply.text.startswith("This is as")
     assert dialogue.voice == voice
+
+
+def test_a_yes_long_after_do_you_mean_reads_nothing(dialogue):
+    dialogue.handle(Heard(("cramps",), at=100.0, whole=True))  # "Do you mean ..., or ...?"
+    dialogue.handle(Silence(speaking=False, at=103.0))
+    [late] = replies(dialogue.handle(Heard(("yes",), at=103.0 + OFFER_SECONDS + 1, whole=True)))
+    assert late.section is None and late.text == NOTHING_TO_CONTINUE

@@ -65,10 +65,10 @@ NOTHING_TO_CONTINUE = "Ask me a question, or say topics."
 MICROPHONE_BACK = "The microphone is working again."
 """Not "I can hear you again", which a listener heard as "I can't hear you again"."""
 
-MORE_OFFER_SECONDS = 30.0
-"""How long after the assistant falls silent a "yes" or "more" still continues what it was reading: time for a
-tired, slow speaker to answer "Do you want more?", short enough that talk on the television minutes later
-("that on", heard as "yes") does not resume an old answer."""
+OFFER_SECONDS = 30.0
+"""How long after the assistant falls silent a "yes" or "more" still takes up what it offered ("Do you want
+more?", "Do you mean Treatment, Breathing?"): time for a tired, slow speaker to answer, short enough that
+talk on the television minutes later ("that on", heard as "yes") does not read an old answer."""
 
 RATE_STEP, RATE_MIN, RATE_MAX = 25, 80, 300
 """Words per minute, as voice commands change them. A caregiver may set a rate outside these in the settings
@@ -522,7 +522,9 @@ class Conversation:
     def _command(self, match: Match) -> tuple[Reply, Voice | None]:
         command = Command(match.command or "")
         if command in (Command.YES, Command.NO) and self._reading.clarifying:
-            return self._answer_clarify(command, match), None
+            if self._just_said():
+                return self._answer_clarify(command, match), None
+            self._reading = replace(self._reading, clarifying=())
         if command is Command.STOP:
             return Reply("", match, interrupt=True), None
         if command is Command.REPEAT:
@@ -544,11 +546,14 @@ class Conversation:
         return self._change_voice(command, match)
 
     def _offer_stands(self) -> bool:
-        """What the assistant was reading may be continued: nothing unrelated was said since, and it fell
-        silent at most ``MORE_OFFER_SECONDS`` ago (or is still speaking)."""
+        """What the assistant was reading may be continued: nothing unrelated was said since, and it was said
+        just now."""
+        return self._reading.continuing and self._just_said()
+
+    def _just_said(self) -> bool:
+        """The assistant is speaking, or fell silent at most ``OFFER_SECONDS`` ago."""
         quiet_since = self._moment.quiet_since
-        recent = quiet_since is None or self._moment.now - quiet_since <= MORE_OFFER_SECONDS
-        return self._reading.continuing and recent
+        return quiet_since is None or self._moment.now - quiet_since <= OFFER_SECONDS
 
     def _answer_clarify(self, command: Command, match: Match) -> Reply:
         first = self._reading.clarifying[0]
