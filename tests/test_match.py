@@ -97,6 +97,11 @@ def test_several_commands_in_one_utterance_are_not_taken(matcher):
     assert matcher.match(["stop and go faster"]).kind is not MatchKind.COMMAND
 
 
+@pytest.mark.parametrize("said", ["is my voice normal", "what can i do about my voice, it is too quiet"])
+def test_a_question_about_the_speakers_own_voice_is_not_a_command(matcher, said):
+    assert matcher.match([said]).kind is not MatchKind.COMMAND
+
+
 def test_two_close_unrelated_sections_ask_which(matcher):
     match = matcher.match(["cramps"])
     assert match.kind is MatchKind.CLARIFY

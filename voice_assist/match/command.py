@@ -69,10 +69,14 @@ class CommandSpotter:
 
 def _wraps_command(said: list[str], phrase: list[str]) -> bool:
     """The utterance is the whole command phrase plus only small words ("what topics do you know about"):
-    "the" or "up" alone is not "turn up the volume", nor "time" alone "one more time"."""
+    "the" or "up" alone is not "turn up the volume", nor "time" alone "one more time". Words about the speaker
+    ("my", "me") make it a question about them: "is my voice normal" is not "normal voice"."""
     extra = set(said) - set(phrase)
     return (any(word not in STOPWORDS for word in phrase) and all(word in STOPWORDS for word in extra)
-            and set(phrase) <= set(said))
+            and not extra & _ABOUT_THE_SPEAKER and set(phrase) <= set(said))
+
+
+_ABOUT_THE_SPEAKER = frozenset({"my", "me", "mine", "myself"})
 
 
 def _without_politeness(text: str) -> str:
