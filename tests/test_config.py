@@ -54,6 +54,10 @@ GOOD_AFTER = '\nend_silence = 2.5\n'
     ("output_device = true", "output_device"),
     ("output_device = [1]", "output_device"),
     ('log_level = "loud"', "log_level"),
+    ("history_days = 0", "history_days"),
+    ('history_days = "week"', "history_days"),
+    ("history_days = 7.5", "history_days"),
+    ('history = "no"', "history"),
 ])
 def test_a_bad_value_names_its_key_and_line_and_the_default_is_used(tmp_path: Path, bad_line: str,
                                                                      key: str) -> None:

@@ -1,4 +1,5 @@
-"""Privacy: nothing leaves the machine and nothing heard is kept, unless the caregiver turns recording on.
+"""Privacy: nothing leaves the machine and no audio is kept, unless the caregiver turns recording on; what was
+asked is kept as text only, in the history.
 
 The real program runs in a subprocess. Two independent witnesses watch for network use:
 - an audit hook (``sys.addaudithook``, installed through ``sitecustomize``) logs any use of a socket that is
@@ -11,6 +12,7 @@ Afterwards every file in the user's config, data, state and cache folders and in
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -35,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SOUND_SYSTEM_FILES = {"config/pulse/cookie"}
 """Written by PulseAudio's client library (not by voice-assist) when a user has none yet: an auth token.
 Even ``ask`` reaches the sound server, since importing the speech output starts PortAudio."""
+HISTORY = "data/voice-assist/history.jsonl"
+"""The caregiver's record of what was asked, as text (voice_assist/history.py): on unless turned off."""
 TIMEOUT = 90.0
 """Seconds to wait for one step of a voice session: far beyond what it takes."""
 
@@ -364,7 +368,9 @@ def test_a_voice_session_opens_no_network_and_stores_no_audio(homes: Homes, puls
     assert audit_lines(homes, kind="NOTE")[1] == []
     assert len(session.watch.processes) >= 2  # the speech worker was watched too
     assert homes.files() <= {"config/voice-assist/config.toml", "cache/voice-assist/<recognizer cache>",
-                             *SOUND_SYSTEM_FILES}
+                             HISTORY, *SOUND_SYSTEM_FILES}
+    history = [json.loads(line) for line in (homes.root / HISTORY).read_text().splitlines()]  # text, no audio
+    assert [(turn["section"], turn["command"]) for turn in history][-2:] == [("causes", None), (None, "stop")]
 
 
 @pytest.mark.audio
@@ -387,7 +393,7 @@ def test_with_recording_on_each_question_is_kept_as_a_wav(homes: Homes, pulse: V
             seconds = wav.getnframes() / SAMPLE_RATE
         assert spoken * 0.6 <= seconds <= spoken + 3.0
     assert homes.files() - {str(path.relative_to(homes.root)) for path in recordings} <= {
-        "config/voice-assist/config.toml", "cache/voice-assist/<recognizer cache>", *SOUND_SYSTEM_FILES}
+        "config/voice-assist/config.toml", "cache/voice-assist/<recognizer cache>", HISTORY, *SOUND_SYSTEM_FILES}
 
 
 # --- the recorder itself --------------------------------------------------------------------------------

@@ -20,8 +20,10 @@ from voice_assist.content import Library, load_library
 from voice_assist.conversation import Conversation
 from voice_assist.devices import find_input_device, list_devices, refresh_devices
 from voice_assist.errors import VoiceAssistError
-from voice_assist.events import Heard, NoMicrophoneAtStart, Reply, Started, Typed, Voice, replies
+from voice_assist.events import Action, ForgetHistory, Heard, NoMicrophoneAtStart, Reply, Started, Typed, Voice, replies
 from voice_assist.explain import explain
+from voice_assist.history import History, history_for
+from voice_assist.history_report import parse_since, print_report
 from voice_assist.loop import VoiceLoop, run_keyboard, run_voice
 from voice_assist.match import Match, MatchKind, trace_record
 from voice_assist.problems import BASIC_RECOGNIZER, from_factsheet, from_settings
@@ -71,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     topics = commands.add_parser("topics", help="list the factsheet sections")
     topics.add_argument("--json", action="store_true")
     topics.set_defaults(handler=_topics)
+
+    history = commands.add_parser("history", help="what was asked most, and the questions it could not answer "
+                                  "as suggested Ask: additions")
+    history.add_argument("--since", type=parse_since, metavar="AGE",
+                         help="only the last AGE, e.g. 7d (days), 24h (hours) or 30m (minutes); default: all kept")
+    history.add_argument("--json", action="store_true", help="the same as one JSON object")
+    history.set_defaults(handler=_history)
 
     devices = commands.add_parser("devices", help="list microphones and speakers (for --input-device/--output-device)")
     devices.set_defaults(handler=_devices)
@@ -143,15 +152,23 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         raise VoiceAssistError("give either typed questions or --wav files, not both")
     library = _library(settings)
     conversation = Conversation(library, Voice(settings.rate, settings.volume))
+    history = history_for(settings)
     for text, transcript in _questions(args, settings, library):
         event = Heard(transcript.alternatives, whole=True) if transcript else Typed(text)
-        for said in replies(conversation.handle(event)):
+        for said in replies(_forgetting(conversation.handle(event), conversation, history)):
             reply = replace(said, match=conversation.matcher.explain(said.match)) if args.explain and said.match \
                 else said
             print(json.dumps(_reply_record(text, transcript, reply)) if args.json else reply.text, flush=True)
             if args.explain and not args.json and reply.match is not None:
                 print("\n".join(explain(reply.match, library)) + "\n", flush=True)
     return 0
+
+
+def _forgetting(actions: list[Action], conversation: Conversation, history: History) -> list[Action]:
+    """``actions`` with "forget history" carried out (``ask`` keeps no history, but deletes it when told to)."""
+    if any(isinstance(action, ForgetHistory) for action in actions):
+        return actions + conversation.handle(history.forget())
+    return actions
 
 
 def _questions(args: argparse.Namespace, settings: Settings,
@@ -223,7 +240,7 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
 
     with Speaker(settings, on_error=speech_failed, on_sentence=sentence_started) as speaker:
         loop = VoiceLoop(conversation, recognizer, speaker, settings, TerminalView(), on_voice_change=keep_voice,
-                         reopen_recognizer=reopen_recognizer)
+                         history=_history_kept(settings), reopen_recognizer=reopen_recognizer)
         loop.send(Started(typed=args.keyboard, problems=problems))
         if args.keyboard:
             run_keyboard(loop, sys.stdin)
@@ -238,6 +255,20 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
             run_keyboard(loop, sys.stdin)
             return 0
         run_voice(loop, lambda retry: _open_microphone(settings, speaker, retry))
+    return 0
+
+
+def _history_kept(settings: Settings) -> History:
+    """The history the conversation keeps, with the turns beyond its retention dropped."""
+    history = history_for(settings)
+    if history.keeping:
+        history.prune()
+        log.info("Keeping a history of questions in %s (%d days)", history.file, history.keep_days)
+    return history
+
+
+def _history(args: argparse.Namespace, settings: Settings) -> int:
+    print_report(history_for(settings), since=args.since, as_json=args.json, show=print)
     return 0
 
 

@@ -23,6 +23,8 @@ class Command(StrEnum):
     YES = "yes"
     NO = "no"
     FROM_START = "from_start"
+    FORGET_HISTORY = "forget history"
+    """Delete the history of what was asked and keep none from now on (history.py)."""
 
 
 # Not "slowly" alone: sound not meant for the assistant was heard as it and slowed the voice in 4 of the 371 clips
@@ -54,6 +56,8 @@ _SAYINGS = {
     Command.FROM_START: "from the start | from the beginning | start again | start from the beginning "
                         "| read it from the start | read it all | read the whole section | the whole section "
                         "| start over | back to the start | from the top | all of it",
+    Command.FORGET_HISTORY: "forget history | forget my history | forget the history | delete my history "
+                            "| delete history | delete the history | erase my history",
 }
 
 COMMAND_PHRASES: dict[str, Command] = {

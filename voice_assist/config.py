@@ -54,6 +54,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "end_silence": (0.3, 10.0, "seconds"),
     "quick_end_silence": (0.1, 5.0, "seconds"),
     "max_utterance": (2.0, 120.0, "seconds"),
+    "history_days": (1, 365, "days"),
 }
 """The numbers a caregiver can set: lowest, highest, and their unit in words. Beyond these the assistant
 would be silent, cut every question short or never end one."""
@@ -110,6 +111,11 @@ class Settings:
     """Hard cap on one question, seconds."""
     record_audio: bool = False
     """Keep recordings of what was heard (off: no audio is ever stored)."""
+    history: bool = True
+    """Keep a history of what was asked, as text (history.py): local, deletable by voice ("forget history")."""
+    history_days: int = 30
+    """Days the history keeps a question: long enough to see what was asked over weeks, short enough that an
+    old worry does not linger."""
     log_level: str = "INFO"
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -27,8 +27,10 @@ from voice_assist.events import (
     DecodeAfresh,
     EndUtterance,
     Event,
+    ForgetHistory,
     Heard,
     HeardSoFar,
+    HistoryForgotten,
     ListeningFailed,
     MicrophoneLost,
     MicrophoneOpened,
@@ -208,6 +210,7 @@ class Conversation:
             SpeechFailed: self._speech_failed, ListeningFailed: self._listening_failed,
             MicrophoneLost: self._microphone_lost, MicrophoneOpened: self._microphone_opened,
             NoMicrophoneAtStart: self._no_microphone_at_start, SentenceStarted: self._sentence_started,
+            HistoryForgotten: self._history_forgotten,
         }
 
     @property
@@ -279,7 +282,7 @@ class Conversation:
         if not self._over_speech(partial.speaking):
             return [TryFinishing()] if partial.text else []
         command = self._command_at_end(partial.text) if partial.text else None
-        if command is None or self._is_own_echo(command):
+        if command is None or not _taken_over_speech(command) or self._is_own_echo(command):
             return []
         self._listening = replace(self._listening, answering_over_speech=True, spoke_over=False)
         log.info("Heard %r over speech: command %s", command.heard, command.command)
@@ -323,7 +326,7 @@ class Conversation:
         spoke_over = self._over_speech(heard.speaking)
         self._listening = replace(self._listening, spoke_over=False)
         ended: list[Action] = [EndUtterance()] if heard.at_pause else []
-        if spoke_over and (match.kind is not MatchKind.COMMAND or self._is_own_echo(match)):
+        if spoke_over and (not _taken_over_speech(match) or self._is_own_echo(match)):
             log.info("Ignored %r heard while speaking (only commands are taken then)", said)
             self._show(state=State.SPEAKING if heard.speaking else State.LISTENING)
             worth_a_second_opinion = heard.speaking and not heard.at_pause and heard.seconds <= AFRESH_MAX_SECONDS
@@ -419,10 +422,30 @@ class Conversation:
     def _no_microphone_at_start(self, missing: NoMicrophoneAtStart) -> list[Action]:
         return self._say(f"I can't find a microphone. {missing.checked} You can type questions instead.")
 
+    # --- the history
+
+    def _forget_history(self, heard: str) -> list[Action]:
+        """ "Forget history": what is being said stops, and the reply waits for ``HistoryForgotten``."""
+        log.info("Heard %r → forget the history", heard)
+        self._reading = replace(self._reading, continuing=False, unread=(), clarifying=())
+        self._show(state=State.THINKING, heard=heard, section=None, said="")
+        return [Reply("", interrupt=True), ForgetHistory()]
+
+    def _history_forgotten(self, forgotten: HistoryForgotten) -> list[Action]:
+        """Say what was deleted, so that a "forget history" said by accident is noticed."""
+        if forgotten.failed:
+            self._show(problem=f"The history could not be deleted: {forgotten.failed}")
+            return self._say("I could not delete the history. A caregiver can see why on the screen.")
+        asked = {0: "", 1: " of the one question asked"}.get(forgotten.questions,
+                                                               f" of the {forgotten.questions} questions asked")
+        return self._say(f"I deleted the history{asked}. I will keep no history from now on.")
+
     # --- replies
 
     def _reply_to(self, match: Match, heard: str) -> list[Action]:
         """The reply to a matched utterance, as actions, with the view updated."""
+        if match.kind is MatchKind.COMMAND and match.command == Command.FORGET_HISTORY:
+            return self._forget_history(heard)
         if not match.heard.strip() and match.kind is MatchKind.NO_MATCH:
             reply, voice = self._not_caught(match), None
         else:
@@ -620,6 +643,12 @@ def _worth_repeating(reply: Reply, match: Match, *, voice_changed: bool) -> bool
     if match.kind is not MatchKind.COMMAND or match.command == Command.TOPICS:
         return True
     return bool(reply.section) and not voice_changed
+
+
+def _taken_over_speech(match: Match) -> bool:
+    """Over the assistant's own voice only commands are taken, and not "forget history": what cannot be undone
+    must be said when it is quiet, not come from its echo or a word caught in the middle of its answer."""
+    return match.kind is MatchKind.COMMAND and match.command != Command.FORGET_HISTORY
 
 
 def _keeps_the_thread(match: Match) -> bool:

@@ -168,6 +168,16 @@ class MicrophoneOpened:
 
 
 @dataclass(frozen=True)
+class HistoryForgotten:
+    """The history was deleted (asked for with ``ForgetHistory``), or could not be."""
+
+    questions: int
+    """Questions that were in it (commands not counted)."""
+    failed: str = ""
+    """Why it could not be deleted ("" when it was)."""
+
+
+@dataclass(frozen=True)
 class NoMicrophoneAtStart:
     """No microphone could be opened at start-up; questions will be typed."""
 
@@ -176,7 +186,8 @@ class NoMicrophoneAtStart:
 
 
 Event = (Started | Typed | UtteranceStarted | Paused | HeardSoFar | UtteranceEnded | Heard | TooShort | Silence
-         | SentenceStarted | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart)
+         | SentenceStarted | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart
+         | HistoryForgotten)
 
 
 # --- Actions: what the loop (or ``ask``) must do, in order.
@@ -227,7 +238,13 @@ class ContinueUtterance:
     go on listening."""
 
 
-Action = Reply | ChangeVoice | CheckPartial | TryFinishing | DecodeAfresh | EndUtterance | ContinueUtterance
+@dataclass(frozen=True)
+class ForgetHistory:
+    """Delete the history of what was asked, keep none from now on, and send ``HistoryForgotten``."""
+
+
+Action = (Reply | ChangeVoice | ForgetHistory | CheckPartial | TryFinishing | DecodeAfresh | EndUtterance
+          | ContinueUtterance)
 
 
 def replies(actions: Sequence[Action]) -> list[Reply]:

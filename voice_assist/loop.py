@@ -2,7 +2,7 @@
 what happens into events for the conversation core, and carries out its actions.
 
 No decisions live here (they are in ``conversation.py``): only audio, the recognizer, the speaker, the
-view and the recordings. One thread (the caller's) reads microphone frames and drives the core; the
+view, the recordings and the history. One thread (the caller's) reads microphone frames and drives the core; the
 speaker has its own thread, and reports failures through ``speech_failed``.
 """
 
@@ -27,8 +27,10 @@ from voice_assist.events import (
     DecodeAfresh,
     EndUtterance,
     Event,
+    ForgetHistory,
     Heard,
     HeardSoFar,
+    HistoryForgotten,
     ListeningFailed,
     MicrophoneLost,
     MicrophoneOpened,
@@ -45,6 +47,8 @@ from voice_assist.events import (
     UtteranceStarted,
     Voice,
 )
+from voice_assist.explain import section_name
+from voice_assist.history import History, turn_of
 from voice_assist.recognize import Recognizer
 from voice_assist.recordings import Recorder, recorder_for
 from voice_assist.speak import SpeechOutput
@@ -67,10 +71,11 @@ class VoiceLoop:
 
     def __init__(self, conversation: Conversation, recognizer: Recognizer, speaker: SpeechOutput,
                  settings: Settings, view: View, *, on_voice_change: Callable[[Voice], None] = lambda _voice: None,
-                 recorder: Recorder | None = None,
+                 recorder: Recorder | None = None, history: History | None = None,
                  reopen_recognizer: Callable[[], Recognizer] | None = None) -> None:
         """``on_voice_change`` keeps voice settings changed by voice; ``recorder`` defaults to one into
-        data_dir()/recordings when ``record_audio`` is on, else none; ``reopen_recognizer`` builds a fresh
+        data_dir()/recordings when ``record_audio`` is on, else none; ``history`` keeps each turn (None: no
+        history is kept, and "forget history" has nothing to delete); ``reopen_recognizer`` builds a fresh
         recognizer after one has failed."""
         self.conversation = conversation
         self.recognizer = recognizer
@@ -83,6 +88,7 @@ class VoiceLoop:
         """The conversation's clock: seconds of microphone audio so far (the same as the time of day while
         the microphone runs, and exact when tests or simulations feed audio faster than real time)."""
         self._recorder = recorder if recorder is not None else recorder_for(settings)
+        self._history = history
         self._recorded = bytearray()
         """Audio of the current utterance, kept only when recording is on."""
         self.detector = UtteranceDetector.from_settings(settings)
@@ -183,6 +189,9 @@ class VoiceLoop:
                         self.speaker.stop()
                     if text:
                         self.speaker.say(text)
+                    self._keep(action)
+                case ForgetHistory():
+                    self.send(self._history.forget() if self._history is not None else HistoryForgotten(0))
                 case ChangeVoice(voice):
                     self.speaker.set_voice(voice.rate, voice.volume, self.settings.voice)
                     self._on_voice_change(voice)
@@ -204,6 +213,16 @@ class VoiceLoop:
         if self.status != self._shown:
             self._shown = self.status
             self.view.show(self.status)
+
+    def _keep(self, reply: Reply) -> None:
+        """Add a reply to an utterance to the history."""
+        if self._history is None or reply.match is None:
+            return
+        heard = reply.match.heard or self.status.heard
+        title = section_name(self.conversation.library, reply.section) if reply.section else ""
+        turn = turn_of(reply, heard, title, self._history.now())
+        if turn is not None:
+            self._history.write(turn)
 
     def _end_utterance(self) -> None:
         """Reset the detector; a recognizer still in the utterance (a command over speech) is finished."""
