@@ -13,7 +13,7 @@ import pytest
 
 from voice_assist.cli import main
 from voice_assist.config import Settings
-from voice_assist.conversation import Conversation
+from voice_assist.conversation import FORGET_QUESTION, Conversation
 from voice_assist.events import ForgetHistory, Heard, HistoryForgotten, Status, Voice, replies
 from voice_assist.history import History, Outcome, Turn, read_turns
 from voice_assist.loop import VoiceLoop
@@ -118,7 +118,7 @@ def test_with_the_setting_off_nothing_is_written(matcher, tmp_path):
 def test_forget_history_deletes_it_says_what_and_keeps_none_from_then_on(matcher, tmp_path):
     speaker = QuietSpeaker()
     loop = typed_loop(matcher, History(tmp_path, keep_days=30), speaker)
-    ask(loop, "what causes als", "stop", "will i need a wheelchair", "forget history", "what causes als")
+    ask(loop, "what causes als", "stop", "will i need a wheelchair", "forget history", "yes", "what causes als")
 
     assert speaker.said[-2] == "I deleted the history of the 2 questions asked. I will keep no history from now on."
     assert not (tmp_path / "history.jsonl").exists()
@@ -126,13 +126,22 @@ def test_forget_history_deletes_it_says_what_and_keeps_none_from_then_on(matcher
     assert not History(tmp_path, keep_days=30).keeping  # nor after a restart
 
 
-def test_the_core_asks_for_the_history_to_be_forgotten_and_then_says_so(dialogue):
-    actions = dialogue.handle(Heard(("delete my history",), whole=True))
+def test_the_core_asks_before_the_history_is_forgotten_and_then_says_so(dialogue):
+    [asked] = replies(dialogue.handle(Heard(("delete my history",), whole=True)))
+    assert asked.text == FORGET_QUESTION
+    actions = dialogue.handle(Heard(("yes",), whole=True))
     assert ForgetHistory() in actions and [reply.text for reply in replies(actions)] == [""]
     [said] = replies(dialogue.handle(HistoryForgotten(1)))
     assert said.text.startswith("I deleted the history of the one question asked.")
     [failed] = replies(dialogue.handle(HistoryForgotten(0, failed="disk full")))
     assert failed.text.startswith("I could not delete the history.") and "disk full" in dialogue.status.problem
+
+
+@pytest.mark.parametrize("answer", ["no", "what causes als", "stop"])
+def test_the_history_is_kept_unless_the_question_gets_a_yes(dialogue, answer):
+    dialogue.handle(Heard(("forget history",), whole=True))
+    assert ForgetHistory() not in dialogue.handle(Heard((answer,), whole=True))
+    assert ForgetHistory() not in dialogue.handle(Heard(("yes",), whole=True))
 
 
 def test_forget_history_is_not_taken_over_the_assistants_own_voice(dialogue):

@@ -65,6 +65,9 @@ first refusal is short ("I don't have that in my factsheet."): the list of topic
 words a minute, after every burst of noise."""
 NOTHING_TO_CONTINUE = "Ask me a question, or say topics."
 MICROPHONE_BACK = "The microphone is working again."
+FORGET_QUESTION = "Shall I delete the history of what was asked, and keep none from now on? Say yes to delete it."
+"""Asked before the history is deleted: it cannot be undone, and "forget history" can be misheard ("for get this
+story" is close enough)."""
 """Not "I can hear you again", which a listener heard as "I can't hear you again"."""
 
 OFFER_SECONDS = 30.0
@@ -152,6 +155,8 @@ class _Reading:
     go on with it."""
     last_section: str | None = None
     """The section ``last_text`` was read from, if any."""
+    forget_asked: bool = False
+    """The last reply asked whether to delete the history: "yes" does it."""
 
 
 @dataclass(frozen=True)
@@ -444,8 +449,14 @@ class Conversation:
 
     def _reply_to(self, match: Match, heard: str) -> list[Action]:
         """The reply to a matched utterance, as actions, with the view updated."""
+        if self._reading.forget_asked:
+            self._reading = replace(self._reading, forget_asked=False)
+            if match.kind is MatchKind.COMMAND and match.command == Command.YES and self._just_said():
+                return self._forget_history(heard)
         if match.kind is MatchKind.COMMAND and match.command == Command.FORGET_HISTORY:
-            return self._forget_history(heard)
+            self._reading = replace(self._reading, forget_asked=True)
+            self._show(heard=heard, section=None)
+            return self._say(FORGET_QUESTION, interrupt=True)
         if not match.heard.strip() and match.kind is MatchKind.NO_MATCH:
             reply, voice = self._not_caught(match), None
         else:
