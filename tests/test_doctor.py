@@ -25,6 +25,7 @@ from voice_assist.ops.doctor import (
     _guarded,
     check_content,
     check_engines,
+    check_history,
     check_microphone,
     check_settings,
     judge_levels,
@@ -194,6 +195,19 @@ def test_bundled_factsheet_is_ok() -> None:
     [finding] = check_content(Settings())
     assert finding.status is Status.OK
     assert "als.md" in finding.detail
+
+
+def test_the_history_is_reported_kept_off_or_turned_off_by_voice(private_folders: Path) -> None:
+    from voice_assist.history import History, Outcome, Turn, history_for
+
+    history = history_for(Settings())
+    history.write(Turn(history.now(), "what causes als", Outcome.ANSWER, "causes", "Causes"))
+    kept = check_history(Settings())
+    assert (kept.status, kept.item) == (Status.OK, "history") and "1 question or command from" in kept.detail
+    assert "not kept" in check_history(Settings(history=False)).detail
+    History(private_folders / "xdg_data_home" / "voice-assist", keep_days=30).forget()
+    forgotten = check_history(Settings())
+    assert forgotten.status is Status.WARNING and "history.off" in forgotten.fix
 
 
 def test_engines_without_a_vosk_model_fall_back_to_pocketsphinx() -> None:

@@ -125,6 +125,22 @@ def check_content(settings: Settings) -> list[Finding]:
     return findings
 
 
+def check_history(settings: Settings) -> Finding:
+    """Whether the caregiver's record is kept, where, and how much it holds."""
+    from voice_assist.history import history_for, read_turns
+
+    history = history_for(settings)
+    if not settings.history:
+        return Finding("history", Status.OK, "not kept (history = false in the settings)")
+    if not history.keeping:
+        return Finding("history", Status.WARNING, f"not kept: someone said 'forget history' ({history.off_file} "
+                       "exists), so history = true does nothing", f"To keep one again, delete {history.off_file}.")
+    turns = len(read_turns(history.file))
+    held = f"{turns} {'question or command' if turns == 1 else 'questions and commands'}"
+    return Finding("history", Status.OK, f"kept in {history.file}: {held} from the last {settings.history_days} "
+                   "days ('voice-assist history' sums them up)")
+
+
 def _content_problem(error: ContentError) -> Finding:
     where = f"{error.path}:{error.line}: {error.problem}"
     fix = str(error)[len(where):].lstrip(". ") or "Fix the file."
@@ -374,6 +390,7 @@ def run_doctor(settings: Settings, config_file: Path | None = None, *, speak: bo
 
     report("settings", lambda: check_settings(config_file))
     report("content", lambda: check_content(settings))
+    report("history", lambda: [check_history(settings)])
     report("speech recognition", lambda: check_engines(settings))
     report("speech synthesis", lambda: [check_voices()])
     report("speaker", lambda: [check_speaker(settings, audible=speak)])
