@@ -110,6 +110,13 @@ class Library:
     def section(self, section_id: str) -> Section:
         return self._by_id[section_id]
 
+    def spoken_title(self, section_id: str) -> str:
+        """A section's title as said and shown, after its topic's for a part ("Treatment, Nutrition")."""
+        section = self.section(section_id)
+        if section.topic == section_id:
+            return section.title
+        return f"{self.section(section.topic).title}, {section.title}"
+
     def topics(self) -> tuple[Section, ...]:
         """Top-level sections, in order."""
         return tuple(section for section in self.sections if "/" not in section.id)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from voice_assist.commands import Command
-from voice_assist.content import Library, Reading, Section, Start
+from voice_assist.content import Library, Reading, Start
 from voice_assist.events import (
     Action,
     ChangeVoice,
@@ -496,11 +496,12 @@ class Conversation:
         if match.kind is MatchKind.CLARIFY:
             first, second = (candidate.section for candidate in match.alternatives[:2])
             self._reading = replace(self._reading, clarifying=(first, second), misunderstood=0)
-            return Reply(f"Do you mean {self._name(first)}, or {self._name(second)}?", match), None
+            title = self.library.spoken_title
+            return Reply(f"Do you mean {title(first)}, or {title(second)}?", match), None
         if match.confirm:
             # the words shown as heard answer from this section when typed: one word confirms them
             self._reading = replace(self._reading, clarifying=(match.confirm,))
-            return Reply(f"Do you mean {self._name(match.confirm)}?", match), None
+            return Reply(f"Do you mean {self.library.spoken_title(match.confirm)}?", match), None
         if not match.heard.strip() or match.uncertain:
             return self._not_caught(match), None
         return self._not_understood(NOT_IN_FACTSHEET, NOT_IN_FACTSHEET, match), None
@@ -546,7 +547,7 @@ class Conversation:
         self._reading = replace(self._reading, unread=tuple(rest))
         passage = reading.text
         if announce:
-            passage = f"From the factsheet section {self._name(section.id)}: {passage}"
+            passage = f"From the factsheet section {self.library.spoken_title(section.id)}: {passage}"
         elif reading.passage == 0 and reading.whole and not passage.lower().startswith(section.title.lower()):
             passage = f"{section.title}. {passage}"
         if rest:
@@ -626,18 +627,12 @@ class Conversation:
         start = said.find(sentence) if sentence else -1
         return said[start:] if start >= 0 else said
 
-    def _name(self, section_id: str) -> str:
-        section: Section = self.library.section(section_id)
-        if "/" not in section_id:
-            return section.title
-        return f"{self.library.section(section.topic).title}, {section.title}"
-
     def _show(self, **changes: object) -> None:
         if "said" in changes:
             changes.setdefault("sentence", "")  # nothing of what is said now has been heard yet
         if "section" in changes:
             section = changes["section"]
-            changes["reading"] = self._name(section) if isinstance(section, str) else ""
+            changes["reading"] = self.library.spoken_title(section) if isinstance(section, str) else ""
         self.status = replace(self.status, **changes)  # type: ignore[arg-type]
 
 

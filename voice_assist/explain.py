@@ -76,26 +76,17 @@ def _form_and_passage(match: Match) -> list[str]:
     return lines
 
 
-def section_name(library: Library, section_id: str) -> str:
-    """A section's title, after its parent's for a part ("Treatment, Nutrition")."""
-    titles = {section.id: section.title for section in library.sections}
-    if section_id not in titles:
-        return section_id
-    topic = section_id.split("/", 1)[0]
-    return f"{titles[topic]}, {titles[section_id]}" if topic != section_id else titles[section_id]
-
-
 def _headline(match: Match, library: Library) -> str:
     if match.kind is MatchKind.ANSWER and match.section:
-        return f"Answer from {section_name(library, match.section)} [{match.section}] (score {match.score:.0f})."
+        return f"Answer from {library.spoken_title(match.section)} [{match.section}] (score {match.score:.0f})."
     if match.kind is MatchKind.COMMAND:
         return f"Command: {match.command} (score {match.score:.0f})."
     if match.kind is MatchKind.CLARIFY:
-        return f"Asks which one: {_listed([section_name(library, c.section) for c in match.alternatives], 'or')}."
+        return f"Asks which one: {_listed([library.spoken_title(c.section) for c in match.alternatives], 'or')}."
     if not match.heard.strip():
         return "Nothing was heard."
     if match.confirm:
-        return f"Not sure: it asks \"Do you mean {section_name(library, match.confirm)}?\" (yes reads it)."
+        return f"Not sure: it asks \"Do you mean {library.spoken_title(match.confirm)}?\" (yes reads it)."
     if match.uncertain:
         return "Not caught: it asks to say it again."
     return "Not answered: \"I don't have that in my factsheet.\""
@@ -114,10 +105,10 @@ def _decision(reason: Reason, match: Match, library: Library) -> list[str]:
         case OtherIllness(illness=illness):
             return [f"Why: it names another illness, {illness}, which the factsheet does not cover."]
         case BelowMinimum(best=best, minimum=minimum):
-            return [f"Why: the closest section, {section_name(library, best.section)}, scored {best.base:.0f}; "
+            return [f"Why: the closest section, {library.spoken_title(best.section)}, scored {best.base:.0f}; "
                     f"it answers only from {minimum:.0f}.", *_unknown(trace), *_considered(match, library, 1)]
         case TooClose(first=first, rival=rival):
-            return [f"Why: {section_name(library, first.section)} and {section_name(library, rival.section)} "
+            return [f"Why: {library.spoken_title(first.section)} and {library.spoken_title(rival.section)} "
                     f"scored {first.score:.0f} and {rival.score:.0f}: too close to choose, so it asks."]
         case Answered():
             return [*_evidence(match, library), *_sure(reason, library), *_considered(match, library, 1)]
@@ -139,13 +130,13 @@ def _sure(reason: Answered, library: Library) -> list[str]:
         said = (f"Sure enough: a section reaches the answer minimum {minimum:.0f} on the question's words, and this "
                 f"one scores {best.score:.0f} with its form ({best.base:.0f} + {best.boost:.0f})")
     if rival and rival.base >= minimum:
-        said += (f", and the next other section, {section_name(library, rival.section)} ({rival.score:.0f}), "
+        said += (f", and the next other section, {library.spoken_title(rival.section)} ({rival.score:.0f}), "
                  f"is {best.score - rival.score:.0f} behind.")
     else:
         said += ", and no other section reaches it."
     if reason.broader:
         broader = reason.broader
-        said += (f" {section_name(library, broader.section)} scored {broader.score:.0f}, but this part of it is "
+        said += (f" {library.spoken_title(broader.section)} scored {broader.score:.0f}, but this part of it is "
                  "almost as good and more specific.")
     return [said]
 
@@ -155,7 +146,7 @@ def _evidence(match: Match, library: Library) -> list[str]:
     chosen = next((s for s in evidence.sections if s.section == match.section), None) if evidence else None
     if chosen is None:
         return []
-    name = section_name(library, chosen.section)
+    name = library.spoken_title(chosen.section)
     words = [word for word in chosen.words if word.said not in STOPWORDS]
     phrase = chosen.phrase
     in_phrase = [word for word in words if phrase and word.where == phrase.phrase]
@@ -191,7 +182,7 @@ def _considered(match: Match, library: Library, skip: int) -> list[str]:
     others = match.alternatives[skip:]
     if not others:
         return []
-    listed = ", ".join(f"{section_name(library, c.section)} ({c.score:.0f})" for c in others)
+    listed = ", ".join(f"{library.spoken_title(c.section)} ({c.score:.0f})" for c in others)
     return [f"Also considered: {listed}."]
 
 
@@ -236,7 +227,7 @@ def _guesses(trace: MatchTrace, library: Library) -> list[str]:
 
 def _choice_name(library: Library, choice: str) -> str:
     if any(section.id == choice for section in library.sections):
-        return section_name(library, choice)
+        return library.spoken_title(choice)
     return f'the command "{choice}"'
 
 

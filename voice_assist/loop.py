@@ -47,7 +47,6 @@ from voice_assist.events import (
     UtteranceStarted,
     Voice,
 )
-from voice_assist.explain import section_name
 from voice_assist.history import History, turn_of
 from voice_assist.recognize import Recognizer
 from voice_assist.recordings import Recorder, recorder_for
@@ -219,7 +218,7 @@ class VoiceLoop:
         if self._history is None or reply.match is None:
             return
         heard = reply.match.heard or self.status.heard
-        title = section_name(self.conversation.library, reply.section) if reply.section else ""
+        title = self.conversation.library.spoken_title(reply.section) if reply.section else ""
         turn = turn_of(reply, heard, title, self._history.now())
         if turn is not None:
             self._history.write(turn)
