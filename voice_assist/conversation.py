@@ -251,8 +251,7 @@ class Conversation:
     # --- listening: when an utterance is over, and what is taken while the assistant speaks
 
     def _typed(self, typed: Typed) -> list[Action]:
-        return self._reply_to(self.matcher.match([typed.text]) if typed.text.strip() else Match(MatchKind.NO_MATCH),
-                              typed.text)
+        return self._reply_to(self.matcher.match(_guesses([typed.text])), typed.text)
 
     def _utterance_started(self, started: UtteranceStarted) -> list[Action]:
         speaking = started.speaking
@@ -321,8 +320,8 @@ class Conversation:
     def _heard(self, heard: Heard) -> list[Action]:
         if heard.afresh:
             return self._heard_afresh(heard)
-        alternatives = self._after_fragment([text for text in heard.alternatives if text.strip()], heard.speaking)
-        match = self.matcher.match(alternatives) if alternatives else Match(MatchKind.NO_MATCH)
+        alternatives = self._after_fragment(_guesses(heard.alternatives), heard.speaking)
+        match = self.matcher.match(alternatives)
         said = match.heard or (alternatives[0] if alternatives else "")
         if heard.at_pause:
             if not (_makes_sense(match) and _sounds_finished(said)):
@@ -355,8 +354,7 @@ class Conversation:
 
     def _heard_afresh(self, heard: Heard) -> list[Action]:
         """A second opinion on an utterance over speech: only "stop" is taken from it, at worst a silence."""
-        alternatives = [text for text in heard.alternatives if text.strip()]
-        match = self.matcher.match(alternatives) if alternatives else Match(MatchKind.NO_MATCH)
+        match = self.matcher.match(_guesses(heard.alternatives))
         if match.kind is not MatchKind.COMMAND or match.command != Command.STOP:
             return []
         log.info("Heard %r over speech: command %s (on a second hearing)", match.heard, match.command)
@@ -634,6 +632,11 @@ class Conversation:
             section = changes["section"]
             changes["reading"] = self.library.spoken_title(section) if isinstance(section, str) else ""
         self.status = replace(self.status, **changes)  # type: ignore[arg-type]
+
+
+def _guesses(texts: Sequence[str]) -> list[str]:
+    """What was heard or typed, as the matcher takes it: blank guesses are no guesses."""
+    return [text for text in texts if text.strip()]
 
 
 def _stepped(value: float, step: float, lowest: float, highest: float) -> float:
