@@ -46,7 +46,9 @@ from voice_assist.config import Settings, cache_dir  # noqa: E402
 from voice_assist.content import Library, load_library  # noqa: E402
 from voice_assist.conversation import NOT_CAUGHT, NOT_IN_FACTSHEET, Conversation  # noqa: E402
 from voice_assist.events import Action, ChangeVoice, Heard, Voice, replies  # noqa: E402
-from voice_assist.match import Matcher, MatchKind  # noqa: E402
+from voice_assist.history import Outcome  # noqa: E402
+from voice_assist.history import outcome_of as history_outcome  # noqa: E402
+from voice_assist.match import Matcher  # noqa: E402
 from voice_assist.recognize import Domain, domain_of  # noqa: E402
 from voice_assist.recognize.choose import open_recognizer  # noqa: E402
 
@@ -158,17 +160,15 @@ def outcome_of(actions: Sequence[Action]) -> tuple[str, str]:
         return "setting", f"command {command}: {reply.text}"
     if reply.section:
         return "section", f"read {reply.section}"
-    if reply.match and reply.match.kind is MatchKind.COMMAND:
-        return "command", f"command {command}" + (f": {reply.text}" if reply.text else "")
-    if reply.match and reply.match.kind is MatchKind.CLARIFY:
-        return "clarify", reply.text
-    if reply.match and reply.match.confirm:
-        return "confirm", reply.text
-    if reply.text.startswith(NOT_IN_FACTSHEET):
-        return "not in factsheet", NOT_IN_FACTSHEET
-    if reply.text.startswith(NOT_CAUGHT):
-        return "not caught", NOT_CAUGHT
-    return "other", reply.text
+    outcome = _OUTCOME_KEYS.get(history_outcome(reply), "other")  # as the caregiver's record sorts replies
+    if outcome == "command":
+        return outcome, f"command {command}" + (f": {reply.text}" if reply.text else "")
+    return outcome, {"not in factsheet": NOT_IN_FACTSHEET, "not caught": NOT_CAUGHT}.get(outcome, reply.text)
+
+
+_OUTCOME_KEYS: dict[Outcome | None, str] = {
+    Outcome.COMMAND: "command", Outcome.CLARIFY: "clarify", Outcome.CONFIRM: "confirm",
+    Outcome.NOT_IN_FACTSHEET: "not in factsheet", Outcome.NOT_CAUGHT: "not caught"}
 
 
 # ---- the report ----
