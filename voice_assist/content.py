@@ -174,7 +174,7 @@ def load_library(folders: Iterable[Path]) -> Library:
 
 
 def _with_lead_in(lead_in: str, items: Sequence[Piece]) -> str:
-    return " ".join([lead_in, *(item.text for item in items)]) if lead_in else " ".join(i.text for i in items)
+    return " ".join(text for text in (lead_in, *(item.text for item in items)) if text)
 
 
 def _content_files(folders: Iterable[Path]) -> list[Path]:
@@ -304,9 +304,7 @@ def _passages(blocks: list[list[str]]) -> tuple[list[str], list[Piece]]:
     """Paragraphs with the items of the list they introduce: (text, lead-in of an item)."""
     for block in blocks:
         sentences = _block_sentences(block)
-        if not _is_list(block):
-            groups.append([(sentence, "") for sentence in sentences])
-        elif groups and groups[-1][-1][0].endswith(":"):
+        if _is_list(block) and groups and groups[-1][-1][0].endswith(":"):
             lead_in = _SENTENCE_END.split(groups[-1][-1][0])[-1]
             groups[-1].extend((sentence, lead_in) for sentence in sentences)
         else:
