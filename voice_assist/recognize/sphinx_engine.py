@@ -111,7 +111,6 @@ class PocketsphinxRecognizer:
         distinct = [text for text in dict.fromkeys(_clean(guess) for guess in guesses) if text]
         return Transcript(tuple(distinct[: self.max_alternatives]))
 
-
     def decode_afresh(self, pcm: bytes) -> Transcript:
         """Decode ``pcm`` from the starting cepstral mean. pocketsphinx carries its running mean from one
         utterance to the next; after some sequences of utterances it drifts so far that a clean "stop" decodes
