@@ -48,6 +48,7 @@ VOICE_KEYS = ("rate", "volume")
 """The settings that voice commands change, kept in voice.toml."""
 ENGINES = ("auto", "vosk", "pocketsphinx")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+WAYS_IN = ("speech", "scanning")
 RANGES: dict[str, tuple[float, float, str]] = {
     "rate": (80, 450, "words a minute"),  # what espeak-ng can say (speak/synth.py clamps to this)
     "volume": (0.1, 1.0, "(1 is full volume; below 0.1 it cannot be heard)"),
@@ -55,6 +56,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "quick_end_silence": (0.1, 5.0, "seconds"),
     "max_utterance": (2.0, 120.0, "seconds"),
     "history_days": (1, 365, "days"),
+    "scan_seconds": (0.5, 15.0, "seconds"),
+    "sound_level": (3.0, 50.0, "decibels"),
 }
 """The numbers a caregiver can set: lowest, highest, and their unit in words. Beyond these the assistant
 would be silent, cut every question short or never end one."""
@@ -116,6 +119,22 @@ class Settings:
     history_days: int = 30
     """Days the history keeps a question: long enough to see what was asked over weeks, short enough that an
     old worry does not linger."""
+    way_in: str = "speech"
+    """How the user starts: "speech" (questions and commands; "scan" starts scanning) or "scanning" (for a
+    user who no longer speaks: any sound the user can make, or the switch, starts auditory scanning)."""
+    scan_seconds: float = 2.5
+    """Auditory scanning: the pause after each option is read, in which a sound or the switch selects it."""
+    sound_level: float = 20.0
+    """Auditory scanning: how far above the room's noise (decibels) a sound must rise to select. Lower it for
+    a user whose sounds are faint; raise it when room noise selects."""
+    switch_device: str | None = None
+    """An assistive switch or keyboard: a /dev/input/event* path or part of the device's name (see
+    'voice-assist devices'). Unset: the key is read from the terminal, when there is one."""
+    switch_key: str = "space"
+    """The key the switch types (its Linux name without KEY_, e.g. space, enter, f13)."""
+    alarm_output: str | None = None
+    """Where the call for help sounds: a PortAudio output device index or part of its name (a second speaker in
+    another room). Unset: the speaker the answers come from."""
     log_level: str = "INFO"
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -279,9 +298,11 @@ def _coerce(key: str, value: Any) -> Any:
     default = getattr(Settings(), key)
     if key == "engine" and value not in ENGINES:
         raise ConfigError(f"engine = {value!r} is not one of {', '.join(ENGINES)}")
+    if key == "way_in" and value not in WAYS_IN:
+        raise ConfigError(f"way_in = {value!r} is not one of {', '.join(WAYS_IN)}")
     if key == "log_level" and str(value).upper() not in LOG_LEVELS:
         raise ConfigError(f"log_level = {value!r} is not one of {', '.join(LOG_LEVELS)}")
-    if key in ("input_device", "output_device"):
+    if key in ("input_device", "output_device", "alarm_output", "switch_device"):
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ConfigError(f"{key} = {value!r} must be a device number or part of its name in quotes")
         return str(value)
