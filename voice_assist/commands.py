@@ -25,6 +25,17 @@ class Command(StrEnum):
     FROM_START = "from_start"
     FORGET_HISTORY = "forget history"
     """Delete the history of what was asked and keep none from now on (history.py)."""
+    SCAN = "scan"
+    """Read the topics one at a time: any sound or the switch picks the one being read (scanning.py)."""
+    HELP_ME = "help me"
+    """Call for help: the alarm sounds until a caregiver says "I'm here" (alarm.py)."""
+    IM_HERE = "i'm here"
+    """A caregiver has come: the alarm stops."""
+    SCAN_SLOWER = "scan slower"
+    SCAN_FASTER = "scan faster"
+    MORE_SENSITIVE = "more sensitive"
+    """Quieter sounds select while scanning."""
+    LESS_SENSITIVE = "less sensitive"
 
 
 # Not "slowly" alone: sound not meant for the assistant was heard as it and slowed the voice in 4 of the 371 clips
@@ -47,7 +58,7 @@ _SAYINGS = {
     Command.NORMAL_VOICE: "normal voice | your normal voice | normal speed | normal speed and volume "
                           "| reset the voice | reset your voice | usual voice | default voice",
     Command.TOPICS: "topics | help | what can i ask | what can you do | what can i ask you | list topics "
-                    "| list the topics | menu | options | what do you know | what topics | what can you tell me "
+                    "| list the topics | what do you know | what topics | what can you tell me "
                     "| what do you know about | which topics",
     Command.MORE: "more | tell me more | go on | continue | keep going | next | and then | what else | carry on "
                   "| more please | keep reading | read more",
@@ -58,6 +69,15 @@ _SAYINGS = {
                         "| start over | back to the start | from the top | all of it",
     Command.FORGET_HISTORY: "forget history | forget my history | forget the history | delete my history "
                             "| delete history | delete the history | erase my history",
+    Command.SCAN: "scan | menu | options | start scanning | scan the topics | read them one by one "
+                  "| one at a time | read the options",
+    Command.HELP_ME: "help me | call someone | call for help | i need help | get help | somebody help "
+                     "| call my carer | call the nurse | please help me",
+    Command.IM_HERE: "im here | i am here | alarm off | stop the alarm | turn off the alarm | its ok im here",
+    Command.SCAN_SLOWER: "scan slower | slower scanning | wait longer | scan more slowly",
+    Command.SCAN_FASTER: "scan faster | faster scanning | dont wait so long | scan more quickly",
+    Command.MORE_SENSITIVE: "more sensitive | listen for quieter sounds",
+    Command.LESS_SENSITIVE: "less sensitive | only loud sounds",
 }
 
 COMMAND_PHRASES: dict[str, Command] = {

@@ -18,9 +18,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from voice_assist.commands import Command
+from voice_assist.config import Settings
 from voice_assist.content import Library, Reading, Start
 from voice_assist.events import (
     Action,
+    AlarmFailed,
+    CaregiverKey,
+    ChangeScanning,
     ChangeVoice,
     CheckPartial,
     ContinueUtterance,
@@ -37,12 +41,18 @@ from voice_assist.events import (
     NoMicrophoneAtStart,
     Paused,
     Reply,
+    Scanning,
     SentenceStarted,
     Silence,
+    SilenceAlarm,
+    SoundAlarm,
+    SoundEnded,
+    SoundStarted,
     SpeechFailed,
     Started,
     State,
     Status,
+    SwitchChanged,
     TooShort,
     TryFinishing,
     Typed,
@@ -52,9 +62,21 @@ from voice_assist.events import (
 )
 from voice_assist.match import Match, Matcher, MatchKind
 from voice_assist.problems import Problem
+from voice_assist.scanning import (
+    START_SCANNING,
+    STOPPED_SCANNING,
+    Option,
+    OptionKind,
+    Scan,
+    after_answer_menu,
+    passage_menu,
+    topic_menu,
+)
 from voice_assist.text import words as plain_words
 
 log = logging.getLogger(__name__)
+
+_DEFAULTS = Settings()
 
 NOT_IN_FACTSHEET = "I don't have that in my factsheet."
 NOT_CAUGHT = "Sorry, I didn't catch that."
@@ -135,6 +157,27 @@ FAULT_NOTICE_SECONDS = 60.0
 PROBLEMS_NAMED_ALOUD = 2
 """Start-up problems named one by one in the greeting; more are only counted (the screen lists them all)."""
 
+SCAN_OFFER = "Or make a sound, and I will read them one at a time."
+"""Said with the topics after turns not understood: scanning is the way in when speech is not enough."""
+
+SCAN_STEP, SCAN_MIN, SCAN_MAX = 0.5, 0.5, 15.0
+"""Seconds: "scan slower" and "scan faster" change the pause after each option by this much, within the
+settings' range."""
+SOUND_LEVEL_STEP, SOUND_LEVEL_MIN, SOUND_LEVEL_MAX = 3.0, 3.0, 50.0
+"""Decibels: "more sensitive" and "less sensitive" change the sound a selection needs by this much (3 dB is
+half or double the sound's power), within the settings' range."""
+
+HELP_SIGNALS = 3
+HELP_SIGNAL_WINDOW = 2.5
+HELP_SOUND_MAX_SECONDS = 0.5
+"""A call for help without words: ``HELP_SIGNALS`` short sounds (each at most ``HELP_SOUND_MAX_SECONDS``: a
+click, a tap, a short hum) or switch presses within ``HELP_SIGNAL_WINDOW`` seconds."""
+
+LONG_PRESS_SECONDS = 2.0
+"""A switch held down this long calls for help: far longer than a press that selects."""
+
+ALARM_OFF = "The alarm is off."
+
 
 
 
@@ -157,6 +200,8 @@ class _Reading:
     """The section ``last_text`` was read from, if any."""
     forget_asked: bool = False
     """The last reply asked whether to delete the history: "yes" does it."""
+    scan_offered: bool = False
+    """The last reply offered scanning: a sound starts it."""
 
 
 @dataclass(frozen=True)
@@ -197,17 +242,26 @@ class Conversation:
     """The one place the conversation's state changes: ``handle`` an event, get the actions to take."""
 
     def __init__(self, library: Library, voice: Voice, matcher: Matcher | None = None, *,
-                 engine: str = "", quick_end_silence: float = 0.45, normal_voice: Voice | None = None) -> None:
+                 engine: str = "", quick_end_silence: float = 0.45, normal_voice: Voice | None = None,
+                 scanning: Scanning | None = None, scanning_way_in: bool = False) -> None:
         """``engine`` names the recognizer for the caregiver view; ``quick_end_silence`` is the pause
         (seconds) at which a question that already makes sense is answered; ``normal_voice`` is the settings
-        file's voice, which "normal voice" goes back to (None: ``voice``)."""
+        file's voice, which "normal voice" goes back to (None: ``voice``); ``scanning`` is the pace and sound
+        level of scanning (None: the settings' defaults); ``scanning_way_in``: the user does not speak, and any
+        sound starts scanning."""
         self.library = library
         self.matcher = matcher or Matcher(library)
         self.quick_end_silence = quick_end_silence
-        self.status = Status(State.LISTENING, voice, engine=engine, normal_voice=normal_voice or voice)
+        self.scanning_way_in = scanning_way_in
+        self.status = Status(State.LISTENING, voice, engine=engine, normal_voice=normal_voice or voice,
+                             scanning=scanning or Scanning(_DEFAULTS.scan_seconds, _DEFAULTS.sound_level))
         self._reading = _Reading()
         self._listening = _Listening()
         self._moment = _Moment()
+        self._scan: Scan | None = None
+        self._signals: tuple[float, ...] = ()
+        """When the recent wordless signals (short sounds, switch presses) came: three call for help."""
+        self._switch_down_at: float | None = None
         self._handlers: dict[type, Callable[[Any], list[Action]]] = {
             Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
             Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
@@ -215,17 +269,30 @@ class Conversation:
             SpeechFailed: self._speech_failed, ListeningFailed: self._listening_failed,
             MicrophoneLost: self._microphone_lost, MicrophoneOpened: self._microphone_opened,
             NoMicrophoneAtStart: self._no_microphone_at_start, SentenceStarted: self._sentence_started,
-            HistoryForgotten: self._history_forgotten,
+            HistoryForgotten: self._history_forgotten, SoundStarted: self._sound_started,
+            SoundEnded: self._sound_ended, SwitchChanged: self._switch_changed, CaregiverKey: self._caregiver_key,
+            AlarmFailed: self._alarm_failed,
         }
 
     @property
     def voice(self) -> Voice:
         return self.status.voice
 
+    @property
+    def scanning(self) -> Scanning:
+        assert self.status.scanning is not None  # set by __init__
+        return self.status.scanning
+
+    @property
+    def alarm_sounding(self) -> bool:
+        return self.status.state is State.ALARM
+
     def handle(self, event: Event) -> list[Action]:
         """The actions for one event, in the order they must be taken."""
         if isinstance(event, Typed | Heard | HeardSoFar | Silence):
             self._moment = replace(self._moment, now=event.at, speaking=event.speaking)
+        elif isinstance(event, SoundStarted | SoundEnded | SwitchChanged | CaregiverKey):
+            self._moment = replace(self._moment, now=event.at)
         return self._handlers[type(event)](event)
 
     # --- greeting and fixed texts
@@ -245,7 +312,13 @@ class Conversation:
         """One reply, so that the view shows all of it: the problems first (said once, shown until the next
         start), then how to ask."""
         self._show(problems=event.problems)
-        how_to_ask = "Type a question and press Enter. " + self.topics_text() if event.typed else self.greeting()
+        if event.typed:
+            how_to_ask = "Type a question and press Enter. " + self.topics_text()
+        elif self.scanning_way_in:
+            self._scan = Scan(topic_menu(self.library))
+            how_to_ask = f"Hello. I will read the topics one at a time. {START_SCANNING}"
+        else:
+            how_to_ask = self.greeting()
         return self._say(_problems_notice(event.problems) + how_to_ask)
 
     # --- listening: when an utterance is over, and what is taken while the assistant speaks
@@ -320,6 +393,8 @@ class Conversation:
     def _heard(self, heard: Heard) -> list[Action]:
         if heard.afresh:
             return self._heard_afresh(heard)
+        if self._scan is not None or self.alarm_sounding:
+            return self._heard_aside(heard)
         alternatives = self._after_fragment(_guesses(heard.alternatives), heard.speaking)
         match = self.matcher.match(alternatives)
         said = match.heard or (alternatives[0] if alternatives else "")
@@ -360,6 +435,17 @@ class Conversation:
         log.info("Heard %r over speech: command %s (on a second hearing)", match.heard, match.command)
         return self._reply_to(match, match.heard)
 
+    def _heard_aside(self, heard: Heard) -> list[Action]:
+        """While scanning or while the alarm sounds, speech only steers (stop, help, I'm here, the scanning
+        settings): the sound that selected was a sound, and a hum heard as words must not answer."""
+        self._listening = replace(self._listening, spoke_over=False, fragment=())
+        ended: list[Action] = [EndUtterance()] if heard.at_pause else []
+        match = self.matcher.match(_guesses(heard.alternatives))
+        if match.kind is not MatchKind.COMMAND or (self._over_speech(heard.speaking) and self._is_own_echo(match)):
+            log.info("Heard %r while %s: not taken", match.heard, self.status.state)
+            return ended
+        return ended + self._reply_to(match, match.heard)
+
     def _utterance_ended(self, _ended: UtteranceEnded) -> list[Action]:
         self._show(state=State.THINKING)
         return []
@@ -370,9 +456,16 @@ class Conversation:
         return []
 
     def _silence(self, silence: Silence) -> list[Action]:
-        if self.status.state is State.SPEAKING and not silence.speaking:
-            self._show(state=State.LISTENING)
+        if not silence.speaking and self._moment.quiet_since is None:
             self._moment = replace(self._moment, quiet_since=silence.at)
+            if self.status.state is State.SPEAKING:
+                self._show(state=State.LISTENING)
+        held = self._switch_down_at
+        if held is not None and silence.at - held >= LONG_PRESS_SECONDS and not self.alarm_sounding:
+            self._switch_down_at = None
+            return self._call_for_help("the switch was held down")
+        if self._scan is not None:
+            return self._scan_on(silence)
         listening = self._listening
         if listening.fragment and silence.at - listening.fragment_at >= FRAGMENT_WAIT_SECONDS:
             self._listening = replace(listening, fragment=())
@@ -443,10 +536,211 @@ class Conversation:
                                                                f" of the {forgotten.questions} questions asked")
         return self._say(f"I deleted the history{asked}. I will keep no history from now on.")
 
+    # --- scanning: options read one at a time, any sound or the switch selects
+
+    def _sound_started(self, sound: SoundStarted) -> list[Action]:
+        """A sound selects while scanning; it starts scanning when that is the way in, or was just offered."""
+        if self.alarm_sounding:
+            return []
+        if self._scan is not None:
+            return self._select(sound.at)
+        if self.scanning_way_in or (self._reading.scan_offered and self._just_said()):
+            return self._start_scanning(sound.at)
+        return []
+
+    def _sound_ended(self, sound: SoundEnded) -> list[Action]:
+        if sound.seconds > HELP_SOUND_MAX_SECONDS:
+            self._signals = ()  # a long sound (speech, a hum held) is not part of a call for help
+            return []
+        return self._count_signal(sound.at)
+
+    def _switch_changed(self, change: SwitchChanged) -> list[Action]:
+        """A press selects while scanning and starts scanning otherwise; three quick presses, or one held
+        down, call for help."""
+        if not change.pressed:
+            held, self._switch_down_at = self._switch_down_at, None
+            if held is not None and change.at - held >= LONG_PRESS_SECONDS and not self.alarm_sounding:
+                return self._call_for_help("the switch was held down")
+            return []
+        self._switch_down_at = change.at
+        if self.alarm_sounding:
+            return []
+        called = self._count_signal(change.at)
+        if called:
+            return called
+        return self._select(change.at) if self._scan is not None else self._start_scanning(change.at)
+
+    def _count_signal(self, at: float) -> list[Action]:
+        recent = (*(signal for signal in self._signals if at - signal <= HELP_SIGNAL_WINDOW), at)
+        self._signals = recent
+        if len(recent) < HELP_SIGNALS or self.alarm_sounding:
+            return []
+        return self._call_for_help(f"{HELP_SIGNALS} sounds or presses in {at - recent[0]:.1f} s")
+
+    def _start_scanning(self, at: float) -> list[Action]:
+        self._reading = replace(self._reading, scan_offered=False, continuing=False, clarifying=(),
+                                forget_asked=False)
+        self._scan = Scan(topic_menu(self.library), selected_at=at)
+        log.info("Scanning the topics")
+        return self._next_option(intro=START_SCANNING)
+
+    def _scan_on(self, silence: Silence) -> list[Action]:
+        """After an option (or a passage) and a pause of the scanning pace, the next option."""
+        quiet_since = self._moment.quiet_since
+        if silence.speaking or quiet_since is None or silence.at - quiet_since < self.scanning.seconds:
+            return []
+        return self._next_option()
+
+    def _next_option(self, *, intro: str = "") -> list[Action]:
+        assert self._scan is not None
+        scan = self._scan.advanced(self._moment.now)
+        if scan.exhausted:
+            return self._stop_scanning(f"{STOPPED_SCANNING} {self._how_to_scan_again()}")
+        self._scan = scan
+        option = scan.menu[scan.index]
+        self._show(section=option.section if option.kind is OptionKind.TOPIC else None)
+        return self._say(f"{intro} {option.label}".strip(), interrupt=True)
+
+    def _how_to_scan_again(self) -> str:
+        return "Make a sound to start again." if self.scanning_way_in else "Say scan to start again."
+
+    def _select(self, at: float) -> list[Action]:
+        """A sound or a press while scanning: stops a passage being read, or picks the option."""
+        scan = self._scan
+        assert scan is not None
+        if scan.locked(at):
+            return []
+        if scan.answering:
+            log.info("Stopped reading by a sound or the switch")
+            self._scan = replace(scan, selected_at=at, answering=False)
+            self._moment = replace(self._moment, quiet_since=at)
+            self._show(state=State.SCANNING, said="")
+            return [Reply("", interrupt=True)]
+        option = scan.chosen(at)
+        if option is None:
+            return []
+        log.info("Selected %r by a sound or the switch", option.label)
+        self._scan = replace(scan, selected_at=at)
+        return self._choose(option)
+
+    def _choose(self, option: Option) -> list[Action]:
+        assert self._scan is not None
+        scan = replace(self._scan, index=-1, rounds=0)
+        kind = option.kind
+        if kind is OptionKind.STOP:
+            return self._stop_scanning(f"Okay. {self._how_to_scan_again()}")
+        if kind is OptionKind.TOPIC and option.section is not None:
+            menu = passage_menu(self.library, option.section)
+            if len(menu) == 2:  # one passage, and "back": read it
+                return self._read_chosen(replace(scan, topic=option.section), menu[0])
+            self._scan = replace(scan, menu=menu, topic=option.section)
+        elif kind is OptionKind.PASSAGE:
+            return self._read_chosen(scan, option)
+        elif kind is OptionKind.REPEAT and self._reading.last_text:
+            self._scan = replace(scan, answering=True)
+            return self._say(self._reading.last_text, interrupt=True)
+        elif kind is OptionKind.MORE and self._reading.unread:
+            return self._read_on(scan, self._read_next(None, announce=False))
+        elif kind is OptionKind.BACK and scan.topic is not None:
+            self._scan = replace(scan, menu=passage_menu(self.library, scan.topic))
+        else:
+            self._scan = replace(scan, menu=topic_menu(self.library))
+        return self._next_option()
+
+    def _read_chosen(self, scan: Scan, option: Option) -> list[Action]:
+        self._scan = scan
+        assert option.section is not None
+        return self._read_on(scan, self._read_section(option.section, None, start=Start(option.passage)))
+
+    def _read_on(self, scan: Scan, reply: Reply) -> list[Action]:
+        """Read a passage while scanning; a sound stops it, and the options for what next follow it."""
+        self._scan = replace(scan, answering=True, menu=after_answer_menu(has_more=bool(self._reading.unread)))
+        self._reading = replace(self._reading, last_text=reply.text, last_section=reply.section)
+        self._show(section=reply.section)
+        return self._say(reply.text, interrupt=True)
+
+    def _stop_scanning(self, said: str) -> list[Action]:
+        self._scan = None
+        log.info("Scanning stopped")
+        return self._say(said, interrupt=True)
+
+    def _steer_scanning(self, command: Command | None, match: Match) -> list[Action]:
+        """Speech while scanning: "stop" (or "no") ends it, "scan" starts it again, the rest is not taken."""
+        if command in (Command.STOP, Command.NO):
+            self._scan = None
+            self._show(state=State.LISTENING, said="", heard=match.heard)
+            return [Reply("", match, interrupt=True)]
+        if command is Command.SCAN:
+            return self._start_scanning(self._moment.now)
+        log.info("Heard %r while scanning: not taken", match.heard)
+        return []
+
+    def _change_scanning(self, command: Command, match: Match) -> list[Action]:
+        """ "scan slower" / "scan faster" / "more sensitive" / "less sensitive", by the caregiver or the user."""
+        now = self.scanning
+        seconds, level = now.seconds, now.sound_level
+        if command in (Command.SCAN_SLOWER, Command.SCAN_FASTER):
+            step = SCAN_STEP if command is Command.SCAN_SLOWER else -SCAN_STEP
+            seconds = _stepped(seconds, step, SCAN_MIN, SCAN_MAX)
+            said = f"I will wait {seconds:g} seconds after each option."
+        else:
+            step = -SOUND_LEVEL_STEP if command is Command.MORE_SENSITIVE else SOUND_LEVEL_STEP
+            level = _stepped(level, step, SOUND_LEVEL_MIN, SOUND_LEVEL_MAX)
+            said = f"A sound must now be {level:g} decibels above the room's noise."
+        changed = Scanning(seconds, level)
+        if changed == now:
+            return [Reply("That is as far as it goes.", match)]
+        self._show(scanning=changed, heard=match.heard)
+        return [ChangeScanning(changed), *self._say(said, interrupt=True)]
+
+    def _help_or_scanning(self, match: Match, heard: str) -> list[Action] | None:
+        """The reply when the alarm sounds, help is called, or scanning is steered; None otherwise. While the
+        alarm sounds only "I'm here" is taken, and while scanning only what steers it."""
+        command = Command(match.command) if match.kind is MatchKind.COMMAND and match.command else None
+        if self.alarm_sounding:
+            return self._silence_alarm(heard) if command is Command.IM_HERE else []
+        if command is Command.HELP_ME:
+            return self._call_for_help(f"heard {heard!r}")
+        if command in _SCANNING_SETTINGS:
+            return self._change_scanning(command, match)
+        if self._scan is not None:
+            return self._steer_scanning(command, match)
+        if command is Command.SCAN:
+            self._show(heard=heard, section=None)
+            return self._start_scanning(self._moment.now)
+        return None
+
+    # --- the call for help
+
+    def _call_for_help(self, why: str) -> list[Action]:
+        log.warning("Calling for help: %s", why)
+        self._scan = None
+        self._signals = ()
+        self._reading = replace(self._reading, continuing=False, clarifying=(), forget_asked=False,
+                                scan_offered=False)
+        self._show(state=State.ALARM, said="", section=None)
+        return [Reply("", interrupt=True), SoundAlarm(why)]
+
+    def _silence_alarm(self, heard: str) -> list[Action]:
+        log.warning("The alarm was stopped (%s)", heard or "a key")
+        self._show(state=State.LISTENING, heard=heard)
+        return [SilenceAlarm(), *self._say(ALARM_OFF)]
+
+    def _caregiver_key(self, _key: CaregiverKey) -> list[Action]:
+        return self._silence_alarm("") if self.alarm_sounding else []
+
+    def _alarm_failed(self, failed: AlarmFailed) -> list[Action]:
+        self._show(problem=f"The call for help could not sound as set up: {failed.problem}")
+        return []
+
     # --- replies
 
     def _reply_to(self, match: Match, heard: str) -> list[Action]:
         """The reply to a matched utterance, as actions, with the view updated."""
+        beyond_questions = self._help_or_scanning(match, heard)
+        if beyond_questions is not None:
+            return beyond_questions
+        self._reading = replace(self._reading, scan_offered=False)
         if self._reading.forget_asked:
             self._reading = replace(self._reading, forget_asked=False)
             if match.kind is MatchKind.COMMAND and match.command == Command.YES and self._just_said():
@@ -518,20 +812,24 @@ class Conversation:
         misunderstood = self._reading.misunderstood + 1
         self._reading = replace(self._reading, misunderstood=misunderstood)
         if misunderstood >= MISUNDERSTOOD_BEFORE_TOPICS:
-            self._reading = replace(self._reading, misunderstood=0)
-            return Reply(f"{again} {self.topics_text()}", match)
+            self._reading = replace(self._reading, misunderstood=0, scan_offered=True)
+            return Reply(f"{again} {self.topics_text()} {SCAN_OFFER}", match)
         return Reply(first_time, match)
 
-    def _read_section(self, section_id: str, match: Match, *, from_start: bool = False) -> Reply:
-        """Read a section from where the match says the answer starts (the passage that answers the question),
-        or from its beginning when ``from_start`` or the match is about another section."""
-        start = match.start if match.section == section_id and not from_start else Start()
+    def _read_section(self, section_id: str, match: Match | None, *, from_start: bool = False,
+                      start: Start | None = None) -> Reply:
+        """Read a section from ``start``, else from where the match says the answer starts (the passage that
+        answers the question), or from its beginning when ``from_start`` or the match is about another
+        section. Only an answer to a question names its section first: a passage chosen by scanning was just
+        named."""
+        if start is None:
+            start = match.start if match is not None and match.section == section_id and not from_start else Start()
         readings = self.library.readings(section_id, start)
         if not readings:
             return Reply(f"{NOT_IN_FACTSHEET} {self.topics_text()}", match)
         self._reading = replace(self._reading, unread=readings, section=section_id, clarifying=(),
                                 misunderstood=0, continuing=True)
-        return self._read_next(match, announce=True)
+        return self._read_next(match, announce=self._scan is None)
 
     def _read_from_start(self, match: Match) -> Reply:
         """ "From the start": the section answered last, from its beginning."""
@@ -539,7 +837,7 @@ class Conversation:
             return Reply("I haven't read anything yet. " + self.topics_text(), match)
         return self._read_section(self._reading.section, match, from_start=True)
 
-    def _read_next(self, match: Match, *, announce: bool) -> Reply:
+    def _read_next(self, match: Match | None, *, announce: bool) -> Reply:
         reading, *rest = self._reading.unread
         section = reading.section
         self._reading = replace(self._reading, unread=tuple(rest))
@@ -560,6 +858,8 @@ class Conversation:
             self._reading = replace(self._reading, clarifying=())
         if command is Command.STOP:
             return Reply("", match, interrupt=True), None
+        if command is Command.IM_HERE:  # no alarm is sounding: nothing to do
+            return Reply("", match), None
         if command is Command.REPEAT:
             return Reply(self._reading.last_text or "I haven't said anything yet. " + self.topics_text(), match,
                          section=self._reading.last_section, interrupt=True), None
@@ -626,6 +926,9 @@ class Conversation:
         return said[start:] if start >= 0 else said
 
     def _show(self, **changes: object) -> None:
+        shown_state = changes.get("state")
+        if self._scan is not None and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
+            changes["state"] = State.SCANNING
         if "said" in changes:
             changes.setdefault("sentence", "")  # nothing of what is said now has been heard yet
         if "section" in changes:
@@ -664,6 +967,9 @@ def _keeps_the_thread(match: Match) -> bool:
     """Replies to these commands leave what was being read open for "more"."""
     return match.kind is MatchKind.COMMAND and match.command in _THREAD_KEEPING_COMMANDS
 
+
+_SCANNING_SETTINGS = frozenset({Command.SCAN_SLOWER, Command.SCAN_FASTER, Command.MORE_SENSITIVE,
+                                Command.LESS_SENSITIVE})
 
 _THREAD_KEEPING_COMMANDS = frozenset({Command.STOP, Command.REPEAT, Command.MORE, Command.YES, Command.SLOWER,
                                       Command.FASTER, Command.LOUDER, Command.QUIETER, Command.NORMAL_VOICE})

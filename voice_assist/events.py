@@ -23,11 +23,26 @@ class Voice:
     """0.0 to 1.0."""
 
 
+@dataclass(frozen=True)
+class Scanning:
+    """How auditory scanning behaves; changed by voice ("scan slower", "more sensitive") and kept across
+    restarts, like the voice."""
+
+    seconds: float
+    """The pause after each option is read, in which a sound or the switch selects it."""
+    sound_level: float
+    """Decibels above the room's noise that a selecting sound needs."""
+
+
 class State(StrEnum):
     LISTENING = "listening"
     HEARING = "hearing"
     THINKING = "thinking"
     SPEAKING = "speaking"
+    SCANNING = "scanning"
+    """Reading options one at a time; any sound or the switch selects."""
+    ALARM = "alarm"
+    """The call for help is sounding."""
     NO_MICROPHONE = "no microphone"
 
 
@@ -51,6 +66,8 @@ class Status:
     """The sentence of ``said`` that is being heard now ("" before the first one starts)."""
     normal_voice: Voice | None = None
     """The voice of the settings file, which "normal voice" goes back to."""
+    scanning: Scanning | None = None
+    """The pace and the sound level of auditory scanning."""
 
 
 # --- Events: what happened. ``speaking`` is whether the assistant's voice is playing at that moment.
@@ -185,9 +202,48 @@ class NoMicrophoneAtStart:
     """What was looked for, in words to say aloud."""
 
 
+@dataclass(frozen=True)
+class SoundStarted:
+    """A sound rose above the room's noise (``sounds.py``): in scanning it selects."""
+
+    at: float
+    speaking: bool = False
+
+
+@dataclass(frozen=True)
+class SoundEnded:
+    """The sound that started last is over."""
+
+    at: float
+    seconds: float
+    """How long it lasted."""
+
+
+@dataclass(frozen=True)
+class SwitchChanged:
+    """The user's switch (a key, ``switch.py``) was pressed or let go."""
+
+    pressed: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class CaregiverKey:
+    """A key other than the switch's was pressed (at the terminal, or on the switch's keyboard)."""
+
+    at: float
+
+
+@dataclass(frozen=True)
+class AlarmFailed:
+    """The call for help could not sound on the output it was meant for (``alarm.py``)."""
+
+    problem: str
+
+
 Event = (Started | Typed | UtteranceStarted | Paused | HeardSoFar | UtteranceEnded | Heard | TooShort | Silence
          | SentenceStarted | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart
-         | HistoryForgotten)
+         | HistoryForgotten | SoundStarted | SoundEnded | SwitchChanged | CaregiverKey | AlarmFailed)
 
 
 # --- Actions: what the loop (or ``ask``) must do, in order.
@@ -243,8 +299,28 @@ class ForgetHistory:
     """Delete the history of what was asked, keep none from now on, and send ``HistoryForgotten``."""
 
 
+@dataclass(frozen=True)
+class ChangeScanning:
+    """Apply these scanning settings (the sound level to the sound detector), and keep them for the next start."""
+
+    scanning: Scanning
+
+
+@dataclass(frozen=True)
+class SoundAlarm:
+    """Call for help: sound the alarm, repeating, until ``SilenceAlarm``."""
+
+    why: str
+    """What called for help, for the caregiver's record ("heard 'help me'", "the switch was held down")."""
+
+
+@dataclass(frozen=True)
+class SilenceAlarm:
+    """Help has come: stop the alarm."""
+
+
 Action = (Reply | ChangeVoice | ForgetHistory | CheckPartial | TryFinishing | DecodeAfresh | EndUtterance
-          | ContinueUtterance)
+          | ContinueUtterance | ChangeScanning | SoundAlarm | SilenceAlarm)
 
 
 def replies(actions: Sequence[Action]) -> list[Reply]:

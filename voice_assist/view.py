@@ -21,7 +21,8 @@ from voice_assist.speak.text import split_sentences
 _CLEAR = "\033[2J\033[H"
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 _COLOUR = {State.LISTENING: "\033[1;32m", State.HEARING: "\033[1;33m", State.THINKING: "\033[1;33m",
-           State.SPEAKING: "\033[1;36m", State.NO_MICROPHONE: "\033[1;31m"}
+           State.SPEAKING: "\033[1;36m", State.SCANNING: "\033[1;35m", State.ALARM: "\033[1;41m",
+           State.NO_MICROPHONE: "\033[1;31m"}
 _RED = "\033[1;31m"
 
 INDENT = "  "
