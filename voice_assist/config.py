@@ -44,8 +44,11 @@ def _bundled_content() -> Path:
 
 BUNDLED_CONTENT = _bundled_content()
 
-VOICE_KEYS = ("rate", "volume")
-"""The settings that voice commands change, kept in voice.toml."""
+VOICE_KEYS = ("rate", "volume", "scan_seconds", "sound_level")
+"""The settings that voice commands change, kept in voice.toml: the voice ("slower", "louder"), and the scanning
+pace and sound level ("scan slower", "more sensitive")."""
+NORMAL_VOICE_KEYS = ("rate", "volume")
+"""What "normal voice" puts back to config.toml's."""
 ENGINES = ("auto", "vosk", "pocketsphinx")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 WAYS_IN = ("speech", "scanning")
@@ -182,8 +185,11 @@ class VoiceOverride:
         else:
             where = (f"{self.config_file}:{self.config_line}: {self.key} = {self.configured:g} is not used: "
                      f"{self.key} is {self.used:g}")
-        return (f"{where}, set by voice and kept in {self.voice_file}. Say 'normal voice' to go back to "
-                f"{self.configured:g}, or delete {self.voice_file}.")
+        if self.key in NORMAL_VOICE_KEYS:
+            undo = f"Say 'normal voice' to go back to {self.configured:g}, or delete {self.voice_file}."
+        else:
+            undo = f"Delete {self.voice_file} to go back to {self.configured:g}."
+        return f"{where}, set by voice and kept in {self.voice_file}. {undo}"
 
 
 @dataclass(frozen=True)
@@ -349,8 +355,9 @@ def save_voice(settings: Settings, voice_file: Path | None = None, configured: S
     try:
         voice_file.parent.mkdir(parents=True, exist_ok=True)
         with temporary.open("w", encoding="utf-8") as out:
-            out.write("# Written by voice-assist when you say slower, faster, louder or quieter; used instead of\n"
-                      "# config.toml's. Say 'normal voice' (or delete this file) to use config.toml's again.\n" + body)
+            out.write("# Written by voice-assist when you say slower, faster, louder, quieter, scan slower or faster,\n"
+                      "# more or less sensitive; used instead of config.toml's. Say 'normal voice' for the voice's, or\n"
+                      "# delete this file for all of them, to use config.toml's again.\n" + body)
             out.flush()
             os.fsync(out.fileno())  # the new content is on disk before it replaces the old file
         temporary.replace(voice_file)
