@@ -177,11 +177,12 @@ def test_the_voice_file_wins_and_everything_else_the_caregiver_set_is_kept(tmp_p
 @pytest.mark.parametrize(("rate", "volume"), [(175, 0.4), (80, 0.1), (450, 1.0), (150, 0.1 + 0.2)])
 def test_the_voice_file_always_reads_back_as_written(tmp_path: Path, rate: int, volume: float) -> None:
     voice = tmp_path / "state" / "voice.toml"
-    save_voice(Settings(rate=rate, volume=volume), voice)
-    assert tomllib.loads(voice.read_text(encoding="utf-8")) == {"rate": rate, "volume": volume}
+    save_voice(Settings(rate=rate, volume=volume, scan_seconds=volume * 10), voice)
+    assert tomllib.loads(voice.read_text(encoding="utf-8")) == {"rate": rate, "volume": volume,
+                                                                "scan_seconds": volume * 10, "sound_level": 20.0}
     read = read_settings(tmp_path / "config.toml", voice)
     settings, problems = read.settings, read.problems
-    assert problems == () and (settings.rate, settings.volume) == (rate, volume)
+    assert problems == () and (settings.rate, settings.volume, settings.scan_seconds) == (rate, volume, volume * 10)
     assert sorted(path.name for path in voice.parent.iterdir()) == ["voice.toml"]  # no temporary file left
 
 
