@@ -15,7 +15,7 @@ from voice_assist.cli import main
 from voice_assist.config import Settings
 from voice_assist.conversation import FORGET_QUESTION, Conversation
 from voice_assist.events import ForgetHistory, Heard, HistoryForgotten, Status, Voice, replies
-from voice_assist.history import History, Outcome, Turn, read_turns
+from voice_assist.history import History, Outcome, Turn, read_alerts, read_turns
 from voice_assist.loop import VoiceLoop
 
 DAY = 24 * 60 * 60
@@ -207,3 +207,18 @@ def test_history_says_so_when_there_is_none_or_it_is_off(data_home, capsys):
 def test_ask_keeps_no_history(data_home, capsys):
     assert main(["ask", "what causes als"]) == 0
     assert not data_home.exists()
+
+
+def test_a_call_for_help_and_its_end_are_kept_and_shown_first(matcher, data_home, capsys):
+    ask(typed_loop(matcher, History(data_home, keep_days=30)), "what causes als", "help me", "i'm here")
+    alerts = read_alerts(data_home / "history.jsonl")
+    assert [(alert.event, alert.why) for alert in alerts] == [("called", "heard 'help me'"),
+                                                              ("stopped", "heard \"i'm here\"")]
+    capsys.readouterr()
+
+    assert main(["history"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Calls for help:") and "called: heard 'help me'" in out
+    assert "1 question, 0 not answered" in out  # the call and its end are not questions
+    assert main(["history", "--json"]) == 0
+    assert [alert["event"] for alert in json.loads(capsys.readouterr().out)["alerts"]] == ["called", "stopped"]

@@ -355,9 +355,9 @@ def save_voice(settings: Settings, voice_file: Path | None = None, configured: S
     try:
         voice_file.parent.mkdir(parents=True, exist_ok=True)
         with temporary.open("w", encoding="utf-8") as out:
-            out.write("# Written by voice-assist when you say slower, faster, louder, quieter, scan slower or faster,\n"
-                      "# more or less sensitive; used instead of config.toml's. Say 'normal voice' for the voice's, or\n"
-                      "# delete this file for all of them, to use config.toml's again.\n" + body)
+            out.write("# Written by voice-assist when you say slower, faster, louder, quieter, scan slower or\n"
+                      "# faster, more or less sensitive; used instead of config.toml's. Say 'normal voice' for the\n"
+                      "# voice's, or delete this file for all of them, to use config.toml's again.\n" + body)
             out.flush()
             os.fsync(out.fileno())  # the new content is on disk before it replaces the old file
         temporary.replace(voice_file)

@@ -724,7 +724,7 @@ class Conversation:
     def _silence_alarm(self, heard: str) -> list[Action]:
         log.warning("The alarm was stopped (%s)", heard or "a key")
         self._show(state=State.LISTENING, heard=heard)
-        return [SilenceAlarm(), *self._say(ALARM_OFF)]
+        return [SilenceAlarm(f"heard {heard!r}" if heard else ""), *self._say(ALARM_OFF)]
 
     def _caregiver_key(self, _key: CaregiverKey) -> list[Action]:
         return self._silence_alarm("") if self.alarm_sounding else []

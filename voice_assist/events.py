@@ -318,6 +318,9 @@ class SoundAlarm:
 class SilenceAlarm:
     """Help has come: stop the alarm."""
 
+    why: str = ""
+    """Who stopped it, for the caregiver's record ("heard 'i'm here'"; "" for a key)."""
+
 
 Action = (Reply | ChangeVoice | ForgetHistory | CheckPartial | TryFinishing | DecodeAfresh | EndUtterance
           | ContinueUtterance | ChangeScanning | SoundAlarm | SilenceAlarm)

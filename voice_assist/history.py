@@ -6,8 +6,12 @@ One JSON object per line in ``data_dir()/history.jsonl``, appended as each reply
      "section": "causes", "title": "Causes", "said": "From the factsheet section Causes: The cause ...",
      "command": null}
 
-``outcome`` is one of ``Outcome``; ``said`` is the first words of the reply. ``type`` leaves room for other
-records (alerts, to come): readers skip the types they do not know. No audio is kept, lines older than
+``outcome`` is one of ``Outcome``; ``said`` is the first words of the reply. A call for help, and its end, is
+an alert:
+
+    {"type": "alert", "time": "2026-11-24T14:05:02+01:00", "event": "called", "why": "heard 'help me'"}
+
+Readers skip the types they do not know. No audio is kept, lines older than
 ``history_days`` are dropped, and "forget history" deletes the file and keeps none from then on (until a
 caregiver deletes ``history.off``). ``voice-assist ask`` keeps no turns (it is for checking the factsheet, and
 scripts send it thousands of questions), but a "forget history" typed to it does delete the history.
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from voice_assist.config import Settings, data_dir
 from voice_assist.events import HistoryForgotten, Reply
@@ -44,6 +48,7 @@ PRUNE_EVERY_SECONDS = 24 * 60 * 60
 file back at every turn would cost more than it saves."""
 
 TURN = "turn"
+ALERT = "alert"
 
 
 class Outcome(StrEnum):
@@ -90,6 +95,28 @@ class Turn:
             return cls(datetime.fromisoformat(record["time"]), str(record.get("heard") or ""),
                        Outcome(record["outcome"]), record.get("section"), str(record.get("title") or ""),
                        str(record.get("said") or ""), record.get("command"))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A call for help sounded (``event`` "called") or was stopped ("stopped")."""
+
+    time: datetime
+    event: str
+    why: str = ""
+    """What called for help, or who stopped it ("heard 'i'm here'", "a key")."""
+
+    def record(self) -> dict[str, Any]:
+        return {"type": ALERT, "time": self.time.isoformat(timespec="seconds"), "event": self.event, "why": self.why}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Alert | None:
+        if record.get("type") != ALERT:
+            return None
+        try:
+            return cls(datetime.fromisoformat(record["time"]), str(record["event"]), str(record.get("why") or ""))
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -145,8 +172,8 @@ class History:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._clock()).astimezone()
 
-    def write(self, turn: Turn) -> None:
-        """Append one turn as one line, in one write, flushed (a crash loses at most that line)."""
+    def write(self, turn: Turn | Alert) -> None:
+        """Append one turn (or alert) as one line, in one write, flushed (a crash loses at most that line)."""
         if not self.keeping:
             return
         if self._pruned_at is None or self._clock() - self._pruned_at >= PRUNE_EVERY_SECONDS:
@@ -202,10 +229,18 @@ def history_for(settings: Settings) -> History:
 
 def read_turns(path: Path, since: datetime | None = None) -> list[Turn]:
     """The turns in a history file, oldest first, from ``since`` on; lines that cannot be read are skipped."""
-    return [turn for turn in _turns(path) if since is None or turn.time >= since]
+    return [turn for turn in _records(path, Turn.from_record) if since is None or turn.time >= since]
 
 
-def _turns(path: Path) -> Iterator[Turn]:
+_Record = TypeVar("_Record", Turn, Alert)
+
+
+def read_alerts(path: Path, since: datetime | None = None) -> list[Alert]:
+    """The calls for help (and their ends) in a history file, oldest first, from ``since`` on."""
+    return [alert for alert in _records(path, Alert.from_record) if since is None or alert.time >= since]
+
+
+def _records(path: Path, parse: Callable[[dict[str, Any]], _Record | None]) -> Iterator[_Record]:
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except FileNotFoundError:
@@ -213,9 +248,9 @@ def _turns(path: Path) -> Iterator[Turn]:
     for line in lines:
         with contextlib.suppress(ValueError):
             record = json.loads(line)
-            turn = Turn.from_record(record) if isinstance(record, dict) else None
-            if turn is not None:
-                yield turn
+            parsed = parse(record) if isinstance(record, dict) else None
+            if parsed is not None:
+                yield parsed
 
 
 def _older(line: str, cutoff: datetime) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from voice_assist.history import UNANSWERED, History, Outcome, Turn, read_turns
+from voice_assist.history import UNANSWERED, History, Outcome, Turn, read_alerts, read_turns
 from voice_assist.text import STOPWORDS, words
 
 MOST_ASKED_SHOWN = 10
@@ -86,10 +86,15 @@ def print_report(history: History, *, since: timedelta | None, as_json: bool, sh
     """Show what the history holds from ``since`` ago on (all of it when None)."""
     start = history.now() - since if since is not None else None
     found = report(read_turns(history.file, start))
+    alerts = read_alerts(history.file, start)
     if as_json:
         show(json.dumps({"file": str(history.file), "keeping": history.keeping,
-                         "since": start.isoformat(timespec="seconds") if start else None, **asdict(found)}))
+                         "since": start.isoformat(timespec="seconds") if start else None, **asdict(found),
+                         "alerts": [alert.record() for alert in alerts]}))
         return
+    if alerts:
+        show("Calls for help:\n" + "\n".join(f"  {alert.time:%a %d %b %H:%M}  {alert.event}: {alert.why or 'a key'}"
+                                              for alert in alerts) + "\n")
     if not history.keeping:
         show(_why_off(history))
     period = f"the last {_age(since)}" if since is not None else f"up to {history.keep_days} days"

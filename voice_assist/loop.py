@@ -21,6 +21,8 @@ from voice_assist.conversation import Conversation
 from voice_assist.errors import AudioDeviceError
 from voice_assist.events import (
     Action,
+    CaregiverKey,
+    ChangeScanning,
     ChangeVoice,
     CheckPartial,
     ContinueUtterance,
@@ -36,10 +38,16 @@ from voice_assist.events import (
     MicrophoneOpened,
     Paused,
     Reply,
+    Scanning,
     SentenceStarted,
     Silence,
+    SilenceAlarm,
+    SoundAlarm,
+    SoundEnded,
+    SoundStarted,
     SpeechFailed,
     Status,
+    SwitchChanged,
     TooShort,
     TryFinishing,
     Typed,
@@ -47,7 +55,7 @@ from voice_assist.events import (
     UtteranceStarted,
     Voice,
 )
-from voice_assist.history import History, turn_of
+from voice_assist.history import Alert, History, turn_of
 from voice_assist.recognize import Recognizer
 from voice_assist.recordings import Recorder, recorder_for
 from voice_assist.speak import SpeechOutput
@@ -65,24 +73,55 @@ class View(Protocol):
     def show(self, status: Status) -> None: ...
 
 
+class AlarmOutput(Protocol):
+    """Sounds the call for help (``alarm.py``)."""
+
+    @property
+    def sounding(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class SoundEdge(Protocol):
+    started: bool
+    seconds: float
+
+
+class SoundListener(Protocol):
+    """Finds the sounds that select while scanning (``sounds.py``)."""
+
+    level_db: float
+
+    def push(self, frame: bytes, speaking: bool) -> SoundEdge | None: ...
+
+
 class VoiceLoop:
     """Feeds microphone frames (and typed lines) to the conversation core and does what it says."""
 
     def __init__(self, conversation: Conversation, recognizer: Recognizer, speaker: SpeechOutput,
                  settings: Settings, view: View, *, on_voice_change: Callable[[Voice], None] = lambda _voice: None,
                  recorder: Recorder | None = None, history: History | None = None,
-                 reopen_recognizer: Callable[[], Recognizer] | None = None) -> None:
-        """``on_voice_change`` keeps voice settings changed by voice; ``recorder`` defaults to one into
-        data_dir()/recordings when ``record_audio`` is on, else none; ``history`` keeps each turn (None: no
-        history is kept, and "forget history" has nothing to delete); ``reopen_recognizer`` builds a fresh
-        recognizer after one has failed."""
+                 reopen_recognizer: Callable[[], Recognizer] | None = None, alarm: AlarmOutput | None = None,
+                 sounds: SoundListener | None = None,
+                 on_scanning_change: Callable[[Scanning], None] = lambda _scanning: None) -> None:
+        """``on_voice_change`` keeps voice settings changed by voice (and ``on_scanning_change`` the scanning
+        ones); ``recorder`` defaults to one into data_dir()/recordings when ``record_audio`` is on, else none;
+        ``history`` keeps each turn (None: no history is kept, and "forget history" has nothing to delete);
+        ``reopen_recognizer`` builds a fresh recognizer after one has failed; ``alarm`` sounds the call for
+        help (None: the screen shows it, nothing sounds); ``sounds`` finds the sounds that select while
+        scanning (None: only the switch selects)."""
         self.conversation = conversation
         self.recognizer = recognizer
         self.speaker = speaker
         self.settings = settings
         self.view = view
         self._on_voice_change = on_voice_change
+        self._on_scanning_change = on_scanning_change
         self._reopen_recognizer = reopen_recognizer
+        self._alarm = alarm
+        self._sounds = sounds
         self._heard_seconds = 0.0
         """The conversation's clock: seconds of microphone audio so far (the same as the time of day while
         the microphone runs, and exact when tests or simulations feed audio faster than real time)."""
@@ -119,8 +158,21 @@ class VoiceLoop:
         """The speaker began to play a sentence (the speaker thread calls this): the view shows it."""
         self.send(SentenceStarted(sentence))
 
+    @property
+    def _own_sound(self) -> bool:
+        """The assistant's voice, or its alarm, is playing: what the microphone hears may be its own."""
+        return self.speaker.speaking or (self._alarm is not None and self._alarm.sounding)
+
     def answer_typed(self, text: str) -> None:
-        self.send(Typed(text, at=self._heard_seconds, speaking=self.speaker.speaking))
+        self.send(Typed(text, at=self._heard_seconds, speaking=self._own_sound))
+
+    def switch_changed(self, pressed: bool, *, switch_key: bool = True) -> None:
+        """The switch was pressed or let go, or (``switch_key`` False) another key was pressed (the switch's
+        reader thread, or the terminal's, calls this)."""
+        if switch_key:
+            self.send(SwitchChanged(pressed, at=self._heard_seconds))
+        elif pressed:
+            self.send(CaregiverKey(at=self._heard_seconds))
 
     def hear(self, frame: bytes) -> None:
         """One frame of microphone audio (16 kHz mono s16le). A fault in recognition or matching never
@@ -143,6 +195,7 @@ class VoiceLoop:
         self.send(ListeningFailed(self._heard_seconds))
 
     def _hear(self, frame: bytes) -> None:
+        self._listen_for_sounds(frame)
         step = self.detector.push(frame)
         if step.started:
             self._utterance.clear()
@@ -150,15 +203,26 @@ class VoiceLoop:
             self.recognizer.accept(step.audio)
             self._utterance += step.audio
         if step.started:
-            self.send(UtteranceStarted(self.speaker.speaking))
+            self.send(UtteranceStarted(self._own_sound))
         if step.ended is not None:
             self._ended(step.ended, step.duration)
         elif step.phase is Phase.PAUSE:
-            self.send(Paused(step.duration, step.trailing_silence, self.speaker.speaking))
+            self.send(Paused(step.duration, step.trailing_silence, self._own_sound))
         elif step.phase is Phase.WAITING:
-            self.send(Silence(self.speaker.speaking, at=self._heard_seconds))
+            self.send(Silence(self._own_sound, at=self._heard_seconds))
         if self._recorder is not None:
             self._record(step)
+
+    def _listen_for_sounds(self, frame: bytes) -> None:
+        if self._sounds is None:
+            return
+        edge = self._sounds.push(frame, self._own_sound)
+        if edge is None:
+            return
+        if edge.started:
+            self.send(SoundStarted(self._heard_seconds, self._own_sound))
+        else:
+            self.send(SoundEnded(self._heard_seconds, edge.seconds))
 
     def _ended(self, reason: EndReason, seconds: float) -> None:
         self.send(UtteranceEnded())
@@ -166,9 +230,9 @@ class VoiceLoop:
         self._ended_utterance = bytes(self._utterance)
         self._utterance.clear()
         if reason is EndReason.TOO_SHORT:
-            self.send(TooShort(self.speaker.speaking))
+            self.send(TooShort(self._own_sound))
         else:
-            self.send(Heard(transcript.alternatives, speaking=self.speaker.speaking, seconds=seconds,
+            self.send(Heard(transcript.alternatives, speaking=self._own_sound, seconds=seconds,
                             at=self._heard_seconds))
 
     def _record(self, step: Step) -> None:
@@ -194,24 +258,45 @@ class VoiceLoop:
                 case ChangeVoice(voice):
                     self.speaker.set_voice(voice.rate, voice.volume, self.settings.voice)
                     self._on_voice_change(voice)
-                case CheckPartial():
-                    self.send(HeardSoFar(self.recognizer.partial(), self.speaker.speaking, at=self._heard_seconds))
-                case TryFinishing():
-                    self._finished_early = True
-                    self.send(Heard(self.recognizer.finish().alternatives, speaking=self.speaker.speaking,
-                                    at_pause=True, at=self._heard_seconds))
-                case DecodeAfresh():
-                    second = self.recognizer.decode_afresh(self._ended_utterance)
-                    self.send(Heard(second.alternatives, speaking=self.speaker.speaking, afresh=True,
-                                    at=self._heard_seconds))
-                case EndUtterance():
-                    self._end_utterance()
-                case ContinueUtterance():
-                    self._finished_early = False
-                    self.recognizer.accept(bytes(self._utterance))
+                case ChangeScanning(scanning):
+                    if self._sounds is not None:
+                        self._sounds.level_db = scanning.sound_level
+                    self._on_scanning_change(scanning)
+                case SoundAlarm(why) | SilenceAlarm(why):
+                    self._sound_alarm(isinstance(action, SoundAlarm), why)
+                case _:
+                    self._steer_recognizer(action)
         if self.status != self._shown:
             self._shown = self.status
             self.view.show(self.status)
+
+    def _steer_recognizer(self, action: Action) -> None:
+        match action:
+            case CheckPartial():
+                self.send(HeardSoFar(self.recognizer.partial(), self._own_sound, at=self._heard_seconds))
+            case TryFinishing():
+                self._finished_early = True
+                self.send(Heard(self.recognizer.finish().alternatives, speaking=self._own_sound,
+                                at_pause=True, at=self._heard_seconds))
+            case DecodeAfresh():
+                second = self.recognizer.decode_afresh(self._ended_utterance)
+                self.send(Heard(second.alternatives, speaking=self._own_sound, afresh=True,
+                                at=self._heard_seconds))
+            case EndUtterance():
+                self._end_utterance()
+            case ContinueUtterance():
+                self._finished_early = False
+                self.recognizer.accept(bytes(self._utterance))
+
+    def _sound_alarm(self, on: bool, why: str) -> None:
+        """Start or stop the call for help, and note it in the caregiver's record."""
+        if self._alarm is not None:
+            if on:
+                self._alarm.start()
+            else:
+                self._alarm.stop()
+        if self._history is not None:
+            self._history.write(Alert(self._history.now(), "called" if on else "stopped", why))
 
     def _keep(self, reply: Reply) -> None:
         """Add a reply to an utterance to the history."""
