@@ -598,6 +598,7 @@ class Conversation:
             return self._stop_scanning(f"{STOPPED_SCANNING} {self._how_to_scan_again()}")
         self._scan = scan
         option = scan.menu[scan.index]
+        log.info("Option %r", option.label)
         self._show(section=option.section if option.kind is OptionKind.TOPIC else None)
         return self._say(f"{intro} {option.label}".strip(), interrupt=True)
 
@@ -638,6 +639,7 @@ class Conversation:
             return self._read_chosen(scan, option)
         elif kind is OptionKind.REPEAT and self._reading.last_text:
             self._scan = replace(scan, answering=True)
+            log.info("Reading %s again by scanning", self._reading.last_section)
             return self._say(self._reading.last_text, interrupt=True)
         elif kind is OptionKind.MORE and self._reading.unread:
             return self._read_on(scan, self._read_next(None, announce=False))
@@ -657,6 +659,7 @@ class Conversation:
         self._scan = replace(scan, answering=True, menu=after_answer_menu(has_more=bool(self._reading.unread)))
         self._reading = replace(self._reading, last_text=reply.text, last_section=reply.section)
         self._show(section=reply.section)
+        log.info("Reading %s by scanning", reply.section)
         return self._say(reply.text, interrupt=True)
 
     def _stop_scanning(self, said: str) -> list[Action]:
