@@ -398,7 +398,16 @@ def test_without_a_device_or_a_terminal_there_is_no_switch() -> None:
 ])
 def test_terminal_bytes_are_named_as_linux_keys(typed: bytes, keys: list[str]) -> None:
     assert list(terminal_keys(typed)) == keys
-    assert all(key in KEY_CODES or key == "unknown" for key in keys)
+    assert all(KEY_NAMES[KEY_CODES[key]] == key for key in keys if key != "unknown")  # as devices name them
+
+
+def test_a_switch_key_given_by_an_alias_is_recognised(roots: InputRoots) -> None:
+    heard = Heard()
+    add_device(roots, 9, "Lock button", {KEY_CODES["screenlock"]})
+    with writer(roots.dev / "input" / "event9") as fd, \
+            opened(Settings(switch_device="Lock button", switch_key="screenlock"), heard, roots):
+        os.write(fd, key_event(KEY_CODES["screenlock"], 1))
+        assert heard.change() == SwitchChange(True, True, "coffee")
 
 
 # --- The doctor ---------------------------------------------------------------------------------------------
