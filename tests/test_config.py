@@ -58,6 +58,11 @@ GOOD_AFTER = '\nend_silence = 2.5\n'
     ('history_days = "week"', "history_days"),
     ("history_days = 7.5", "history_days"),
     ('history = "no"', "history"),
+    ('switch_key = "space bar"', "switch_key"),
+    ("switch_key = 57", "switch_key"),
+    ('switch_key = ""', "switch_key"),
+    ('switch_device = " "', "switch_device"),
+    ("switch_device = 3", "switch_device"),
 ])
 def test_a_bad_value_names_its_key_and_line_and_the_default_is_used(tmp_path: Path, bad_line: str,
                                                                      key: str) -> None:
@@ -78,13 +83,31 @@ def test_a_bad_value_names_its_key_and_line_and_the_default_is_used(tmp_path: Pa
 @pytest.mark.parametrize(("line", "key", "value"), [("input_device = 3", "input_device", "3"),
                                                    ('model = "~/models/en"', "model", Path("~/models/en").expanduser()),
                                                    ('log_level = "debug"', "log_level", "DEBUG"),
-                                                   ("rate = 170.0", "rate", 170), ("volume = 1", "volume", 1.0)])
+                                                   ("rate = 170.0", "rate", 170), ("volume = 1", "volume", 1.0),
+                                                   ('switch_key = "F13"', "switch_key", "f13"),
+                                                   ('switch_key = "KEY_Enter"', "switch_key", "enter"),
+                                                   ('switch_key = "btn_left"', "switch_key", "btn_left"),
+                                                   ('switch_key = "Return"', "switch_key", "enter"),
+                                                   ('switch_device = "Switch"', "switch_device", "Switch")])
 def test_good_values_of_every_kind_are_used(tmp_path: Path, line: str, key: str, value: object) -> None:
     config = tmp_path / "config.toml"
     config.write_text(line + "\n")
     read = read_settings(config, tmp_path / "voice.toml")
     assert read.problems == () and getattr(read.settings, key) == value
     assert type(getattr(read.settings, key)) is type(value)
+
+
+@pytest.mark.parametrize(("value", "suggested"), [("spaec", "space"), ("Retrun", ""), ("enterr", "enter")])
+def test_a_bad_switch_key_says_what_names_look_like_and_which_are_close(tmp_path: Path, value: str,
+                                                                        suggested: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'switch_key = "{value}"\n')
+    message = str(read_settings(config, tmp_path / "voice.toml").problems[0])
+    assert "e.g. space, enter, f13" in message and "input-event-codes.h" in message
+    if suggested:
+        assert f"did you mean {suggested}" in message
+    else:
+        assert "did you mean" not in message
 
 
 def test_a_bad_value_in_config_is_reported_even_when_the_voice_file_sets_it_too(tmp_path: Path) -> None:

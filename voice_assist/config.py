@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import logging
 import math
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from voice_assist.errors import ConfigError
+from voice_assist.key_codes import KEY_CODES
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +134,11 @@ class Settings:
     """Auditory scanning: how far above the room's noise (decibels) a sound must rise to select. Lower it for
     a user whose sounds are faint; raise it when room noise selects."""
     switch_device: str | None = None
-    """An assistive switch or keyboard: a /dev/input/event* path or part of the device's name (see
-    'voice-assist devices'). Unset: the key is read from the terminal, when there is one."""
+    """An assistive switch or keyboard: a /dev/input/by-id/... or /dev/input/event* path, or part of the
+    device's name (see 'voice-assist devices'). While the assistant runs, the device is its alone: its keys
+    type nothing into other programs. Unset: the key is read from the terminal, when there is one."""
     switch_key: str = "space"
-    """The key the switch types (its Linux name without KEY_, e.g. space, enter, f13)."""
+    """The key the switch types: its Linux name without KEY_, any case (space, enter, f13, a, btn_left)."""
     alarm_output: str | None = None
     """Where the call for help sounds: a PortAudio output device index or part of its name (a second speaker in
     another room). Unset: the speaker the answers come from."""
@@ -308,7 +312,9 @@ def _coerce(key: str, value: Any) -> Any:
         raise ConfigError(f"way_in = {value!r} is not one of {', '.join(WAYS_IN)}")
     if key == "log_level" and str(value).upper() not in LOG_LEVELS:
         raise ConfigError(f"log_level = {value!r} is not one of {', '.join(LOG_LEVELS)}")
-    if key in ("input_device", "output_device", "alarm_output", "switch_device"):
+    if key in _SWITCH_SETTINGS:
+        return _SWITCH_SETTINGS[key](value)
+    if key in ("input_device", "output_device", "alarm_output"):
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ConfigError(f"{key} = {value!r} must be a device number or part of its name in quotes")
         return str(value)
@@ -323,6 +329,38 @@ def _coerce(key: str, value: Any) -> Any:
     if key == "model":
         return Path(value).expanduser()
     return value.upper() if key == "log_level" else value
+
+
+KEY_SYNONYMS = {"return": "enter", "spacebar": "space", "escape": "esc", "del": "delete", "pgup": "pageup",
+                "pgdn": "pagedown", "ctrl": "leftctrl", "shift": "leftshift", "alt": "leftalt"}
+"""What people call keys that Linux names otherwise."""
+CLOSE_KEY_NAME = 0.75
+"""How alike (difflib's ratio) a known key name must be to a bad one to be suggested: "enterr" gets enter and
+kpenter, while "return" (0.6 from restart) gets nothing misleading."""
+
+
+def key_name(value: Any) -> str:
+    """A Linux key name, lower case and without KEY_ ("Space", "KEY_SPACE", "return" -> "space", "enter");
+    raises ConfigError with examples (and the names closest to it) when there is no such key."""
+    name = value.strip().lower().removeprefix("key_") if isinstance(value, str) else ""
+    name = KEY_SYNONYMS.get(name, name)
+    if name in KEY_CODES:
+        return name
+    close = difflib.get_close_matches(name, KEY_CODES, n=3, cutoff=CLOSE_KEY_NAME) if name else []
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    raise ConfigError(f"switch_key = {value!r} is not a Linux key name{hint}: use the name of the key the switch "
+                      "types, without KEY_, e.g. space, enter, f13, a, 1, kp0 or btn_left (the names are those in "
+                      "/usr/include/linux/input-event-codes.h)")
+
+
+def _switch_device(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"switch_device = {value!r} must be a /dev/input path or part of the device's name, in "
+                          "quotes (see 'voice-assist devices')")
+    return value.strip()
+
+
+_SWITCH_SETTINGS: dict[str, Callable[[Any], str]] = {"switch_key": key_name, "switch_device": _switch_device}
 
 
 def _number(key: str, value: Any, kind: type) -> int | float:

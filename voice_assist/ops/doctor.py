@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from voice_assist.audio_format import BYTES_PER_SECOND, SAMPLE_RATE
-from voice_assist.config import Settings, VoiceOverride, config_dir, read_settings
-from voice_assist.errors import ContentError, VoiceAssistError
+from voice_assist.config import Settings, VoiceOverride, config_dir, key_name, read_settings
+from voice_assist.errors import ConfigError, ContentError, VoiceAssistError
+from voice_assist.key_codes import KEY_CODES
 from voice_assist.vad import VadTuning, frame_level
 
 if TYPE_CHECKING:
     from voice_assist.speak.speaker import Speaker
+    from voice_assist.switch import InputRoots
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,32 @@ def check_history(settings: Settings) -> Finding:
     held = f"{turns} {'question or command' if turns == 1 else 'questions and commands'}"
     return Finding("history", Status.OK, f"kept in {history.file}: {held} from the last {settings.history_days} "
                    "days ('voice-assist history' sums them up)")
+
+
+def check_switch(settings: Settings, roots: InputRoots | None = None) -> Finding:
+    """Whether the switch device is there, can be read and can send the switch key; not set is no fault."""
+    from voice_assist.switch import InputRoots, SwitchError, find_device, listed_device, open_device
+
+    roots = roots or InputRoots()
+    try:
+        key = key_name(settings.switch_key)
+    except ConfigError as error:
+        return Finding("switch", Status.PROBLEM, str(error), "Correct switch_key in the settings.",
+                       "The switch key in the settings is not a key.")
+    if not settings.switch_device:
+        return Finding("switch", Status.OK, f"no switch_device set: the switch key ({key}) is read from the "
+                       "terminal, when there is one")
+    try:
+        path, name = find_device(settings.switch_device, key, roots)
+        os.close(open_device(path, name, grab=False))  # the running assistant may hold it: not taken here
+    except SwitchError as error:
+        return Finding("switch", Status.PROBLEM, error.what, f"{error.fix}.", error.spoken)
+    listed = listed_device(path, roots)
+    if listed is not None and KEY_CODES[key] not in listed.keys:
+        return Finding("switch", Status.PROBLEM, f"{name} ({path}) has no key {key} (switch_key in the settings)",
+                       "Set switch_key to the key the switch types (space, enter and f13 are usual; its manual "
+                       "or 'evtest' tells).", "The switch cannot send the key in the settings.")
+    return Finding("switch", Status.OK, f"{name} ({path}) can be read" + (f" and can send {key}" if listed else ""))
 
 
 def _content_problem(error: ContentError) -> Finding:
@@ -391,6 +420,7 @@ def run_doctor(settings: Settings, config_file: Path | None = None, *, speak: bo
     report("settings", lambda: check_settings(config_file))
     report("content", lambda: check_content(settings))
     report("history", lambda: [check_history(settings)])
+    report("switch", lambda: [check_switch(settings)])
     report("speech recognition", lambda: check_engines(settings))
     report("speech synthesis", lambda: [check_voices()])
     report("speaker", lambda: [check_speaker(settings, audible=speak)])
