@@ -268,6 +268,42 @@ def test_many_starts_and_stops_leave_no_thread_process_or_file_behind(pulse: Vir
     _assert_silent_after_stop(recording, stopped)
 
 
+def _line_over_neighbours(samples: np.ndarray, frequency: float) -> float:
+    """Power within 5 Hz of ``frequency`` over the power 30-60 Hz either side: a steady tone stands far above
+    its neighbourhood, speech (harmonics gliding with the pitch) does not."""
+    power = np.abs(np.fft.rfft(samples)) ** 2
+    distance = np.abs(np.fft.rfftfreq(len(samples), 1 / RECORD_RATE) - frequency)
+    return float(power[distance <= 5].mean() / power[(distance >= 30) & (distance <= 60)].mean())
+
+
+def test_the_alarm_sounds_over_speech_that_was_not_stopped(pulse: VirtualAudio, tmp_path: Path) -> None:
+    """The lead stops speech before the alarm, but the alarm must not rely on it: both streams play."""
+    from voice_assist.speak.speaker import Speaker
+
+    recording = tmp_path / "speaker.raw"
+    passage = "ALS is a disease of the nerve cells that control the muscles. " * 8
+    with pulse.record_speaker(recording), Speaker() as speaker, Alarm(None) as alarm:
+        speaker.say(passage)
+        deadline = time.monotonic() + 30  # the speech worker starts first
+        while speaker.first_sample_time is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        speech_only = _position(recording)
+        time.sleep(PERIOD_SECONDS)
+        started = _position(recording)
+        alarm.start()
+        time.sleep(PERIOD_SECONDS * 2)
+        stopped = _position(recording)
+        still_speaking = speaker.speaking
+        alarm.stop()
+        speaker.stop()
+    assert still_speaking
+    speech = _samples(recording, speech_only, started)
+    both = _samples(recording, started, stopped)
+    assert _loud_frames(speech).size > 0.5 * len(speech) / FRAME  # speech was playing before the alarm
+    for tone in TONES:
+        assert _line_over_neighbours(both, tone) > 10 * _line_over_neighbours(speech, tone)
+
+
 def _children() -> set[str]:
     """Process ids of this process's children (parecord is one)."""
     return {pid for task in Path("/proc/self/task").glob("*/children") for pid in task.read_text().split()}

@@ -289,7 +289,10 @@ class Alarm:
     def start(self) -> None:
         """Sound the alarm; returns at once, the first chime follows within a fraction of a second."""
         with self._lock:
-            if self._episode is not None or self._closed:
+            if self._closed:
+                log.warning("The alarm is closed; not sounding it.")
+                return
+            if self._episode is not None:
                 return
             self._episode = _Episode(self._output_spec, self._main_spec, self._report)
         log.warning("The call for help is sounding.")
@@ -349,7 +352,8 @@ class _Episode:
             outputs, self._outputs = list(self._outputs.values()), {}
         for output in outputs:
             output.close()
-        self._thread.join(JOIN_SECONDS)
+        if threading.current_thread() is not self._thread:  # stop() may be called from on_problem
+            self._thread.join(JOIN_SECONDS)
 
     def _run(self) -> None:
         while not self._ended.is_set():
