@@ -294,6 +294,7 @@ class Alarm:
                 return
             if self._episode is not None:
                 return
+            self.problem = None  # each alarm reports its problems afresh
             self._episode = _Episode(self._output_spec, self._main_spec, self._report)
         log.warning("The call for help is sounding.")
 
