@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.virtual_audio import VirtualAudio
-from voice_assist.devices import find_input_device, find_output_device, list_devices
+from voice_assist.devices import find_input_device, find_output_device, find_sink, list_devices, list_sinks
 from voice_assist.errors import AudioDeviceError
 
 
@@ -37,3 +39,24 @@ def test_an_unknown_microphone_is_explained(pulse: VirtualAudio, spec: str) -> N
         find_input_device(spec)
     message = str(raised.value)
     assert repr(spec) in message and "pulse" in message and "default" in message and "--input-device" in message
+
+
+@pytest.mark.audio
+def test_the_sound_servers_outputs_are_listed_and_found_by_name_or_description(pulse: VirtualAudio) -> None:
+    module = pulse.pactl("load-module", "module-null-sink", "sink_name=bedroom",
+                         "sink_properties=device.description=Bedroom_speaker").strip()
+    try:
+        sinks = {sink.name: sink for sink in list_sinks()}
+        assert sinks["speaker"].is_default and not sinks["bedroom"].is_default
+        assert sinks["bedroom"].description == "Bedroom_speaker"
+        assert find_sink("BEDROOM") == find_sink("room_speak") == sinks["bedroom"]
+        assert find_sink("speaker") == sinks["speaker"]  # a whole name before part of a description
+        assert find_sink("garage") is None
+    finally:
+        pulse.pactl("unload-module", module)
+
+
+def test_without_a_sound_server_there_are_no_sinks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'nothing-listens-here'}")
+    assert list_sinks() == []
+    assert find_sink("speaker") is None

@@ -43,10 +43,10 @@ class VirtualAudio:
                        input=pcm, env=self.env, check=True, timeout=120)
 
     @contextmanager
-    def record_speaker(self, raw_out: Path) -> Iterator[None]:
-        """Record what is played on the speaker as 16 kHz mono s16le into ``raw_out``."""
+    def record_speaker(self, raw_out: Path, sink: str = "speaker") -> Iterator[None]:
+        """Record what is played on the speaker (or another ``sink``) as 16 kHz mono s16le into ``raw_out``."""
         recorder = subprocess.Popen(
-            ["parecord", "--device=speaker.monitor", "--raw", "--rate=16000", "--channels=1",
+            ["parecord", f"--device={sink}.monitor", "--raw", "--rate=16000", "--channels=1",
              "--format=s16le", "--latency-msec=20", str(raw_out)], env=self.env)
         try:
             _wait_for_growth(raw_out)

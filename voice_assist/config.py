@@ -140,8 +140,9 @@ class Settings:
     switch_key: str = "space"
     """The key the switch types: its Linux name without KEY_, any case (space, enter, f13, a, btn_left)."""
     alarm_output: str | None = None
-    """Where the call for help sounds: a PortAudio output device index or part of its name (a second speaker in
-    another room). Unset: the speaker the answers come from."""
+    """Where the call for help sounds (a second speaker in another room): a sound server output (PulseAudio or
+    PipeWire sink: its name or part of its description, e.g. a Bluetooth speaker's) or a PortAudio output device
+    index or part of its name. It sounds softly on the speaker the answers come from too. Unset: only there."""
     log_level: str = "INFO"
 
     def with_overrides(self, **overrides: Any) -> Settings:

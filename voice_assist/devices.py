@@ -1,15 +1,23 @@
 """Sound devices, microphones and speakers alike: listing them, finding one by number or name, and making
-PortAudio look again after a device or sound server appears."""
+PortAudio look again after a device or sound server appears; and the sound server's outputs ("sinks"),
+which PortAudio does not list one by one."""
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from voice_assist.errors import AudioDeviceError
 
 log = logging.getLogger(__name__)
+
+PACTL_TIMEOUT = 5.0
+"""Seconds to wait for pactl to list the sinks: it answers in about 10 ms; a hung sound server must not
+hang the caller."""
+
 
 @dataclass(frozen=True)
 class DeviceInfo:
@@ -88,3 +96,44 @@ def _find_device(spec: str | None, kind: str, usable: Callable[[DeviceInfo], boo
     if len(chosen) > 1:
         log.info("%d %ss match %r; using %d: %s", len(chosen), kind, spec, chosen[0].index, chosen[0].name)
     return chosen[0].index
+
+
+@dataclass(frozen=True)
+class Sink:
+    """One output of the sound server (PulseAudio, or PipeWire through pipewire-pulse): a USB or HDMI speaker
+    the server holds, or a Bluetooth speaker. PortAudio reaches only the default one (its "pulse" device)."""
+
+    name: str
+    """What ``paplay --device=`` takes, e.g. bluez_output.00_11_22_33_44_55.1."""
+    description: str
+    """What people see in the sound settings, e.g. "JBL Flip 5"."""
+    is_default: bool = False
+
+    def describe(self) -> str:
+        return f"{self.name}  ({self.description}){'  [default]' if self.is_default else ''}"
+
+
+def list_sinks() -> list[Sink]:
+    """The sound server's outputs; empty when there is no sound server or no pactl (pulseaudio-utils, 15 or
+    later for its JSON output)."""
+    try:
+        listed = json.loads(_pactl("-f", "json", "list", "sinks"))
+        default = _pactl("get-default-sink").strip()
+        return [Sink(sink["name"], sink.get("description") or sink["name"], sink["name"] == default)
+                for sink in listed]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError) as error:
+        log.debug("No sound server outputs listed: %s", error)
+        return []
+
+
+def find_sink(spec: str) -> Sink | None:
+    """The sink whose name is ``spec``, else the first whose name or description contains it (any case)."""
+    wanted = spec.strip().casefold()
+    sinks = list_sinks()
+    exact = [sink for sink in sinks if sink.name.casefold() == wanted]
+    partial = [sink for sink in sinks if wanted in sink.name.casefold() or wanted in sink.description.casefold()]
+    return next(iter(exact or partial), None) if wanted else None
+
+
+def _pactl(*args: str) -> str:
+    return subprocess.run(["pactl", *args], capture_output=True, text=True, check=True, timeout=PACTL_TIMEOUT).stdout

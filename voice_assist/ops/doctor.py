@@ -299,6 +299,24 @@ def check_speaker(settings: Settings, audible: bool = True) -> Finding:
     return Finding("speaker", Status.OK, f"{name} played a short tone" if audible else f"{name} works")
 
 
+def check_alarm_output(settings: Settings) -> Finding:
+    """The speaker the call for help sounds on is found (it is not sounded: that would alarm the house)."""
+    from voice_assist.alarm import find_alarm_output
+
+    if not settings.alarm_output:
+        return Finding("alarm speaker", Status.OK, "alarm_output is not set: the call for help sounds on the "
+                       "speaker the answers come from")
+    try:
+        target = find_alarm_output(settings.alarm_output)
+    except VoiceAssistError as error:
+        return Finding("alarm speaker", Status.PROBLEM, str(error),
+                       "Switch that speaker on, or correct alarm_output in the settings; then run 'voice-assist "
+                       "doctor' again.", "The speaker for calling help was not found.")
+    assert target is not None
+    return Finding("alarm speaker", Status.OK, f"alarm_output = {settings.alarm_output!r} is {target.name}: the call "
+                   "for help sounds there, and more softly on the main speaker")
+
+
 def _tone(audible: bool) -> np.ndarray:
     """A soft 660 Hz beep with short fades (no clicks), or silence of the same length."""
     count = round(TONE_SECONDS * SAMPLE_RATE)
@@ -424,6 +442,7 @@ def run_doctor(settings: Settings, config_file: Path | None = None, *, speak: bo
     report("speech recognition", lambda: check_engines(settings))
     report("speech synthesis", lambda: [check_voices()])
     report("speaker", lambda: [check_speaker(settings, audible=speak)])
+    report("alarm speaker", lambda: [check_alarm_output(settings)])
     can_speak = speak and all(f.status is Status.OK for f in findings if f.item in ("speaker", "speech synthesis"))
     speaker = _open_speaker(settings) if can_speak else None
     try:
