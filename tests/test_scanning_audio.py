@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -74,15 +75,25 @@ def _passage(section: str, index: int = 0) -> str:
     return load_library([BUNDLED_CONTENT]).section(section).passages[index]
 
 
-@pytest.mark.parametrize(("kind", "topic", "passage", "section"), [
-    ("tongue_click", "Causes", "The cause of ALS is unknown.", "causes"),
-    ("hum", "Treatment", "Approved drugs", "treatment/drugs"),
-])
-def test_a_user_who_only_makes_one_sound_reads_stops_and_repeats_a_passage(pulse, assistant, kind, topic,
-                                                                           passage, section):
-    user = SoundMaker(pulse, assistant, kind, seed=len(kind))
-    user.choose(topic)
-    user.choose(passage)
+@dataclass(frozen=True)
+class Wish:
+    """A user who makes one kind of sound, and the passage they want."""
+
+    kind: str
+    topic: str
+    passage: str
+    """The passage's option."""
+    section: str
+
+
+@pytest.mark.parametrize("wish", [Wish("tongue_click", "Causes", "The cause of ALS is unknown.", "causes"),
+                                  Wish("hum", "Treatment", "Approved drugs", "treatment/drugs")],
+                         ids=lambda wish: wish.kind)
+def test_a_user_who_only_makes_one_sound_reads_stops_and_repeats_a_passage(pulse, assistant, wish):
+    section = wish.section
+    user = SoundMaker(pulse, assistant, wish.kind, seed=len(wish.kind))
+    user.choose(wish.topic)
+    user.choose(wish.passage)
     user.follow(f"Reading {re.escape(section)} by scanning")
     time.sleep(2.0)  # into the passage, past the moment after a selection when sounds are not taken
     assert assistant.stretches(since=assistant.now() - 0.5), "the passage is not being read"

@@ -6,6 +6,7 @@ stdout carries only answers and JSON; everything else (logs, errors) goes to std
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -20,7 +21,19 @@ from voice_assist.content import Library, load_library
 from voice_assist.conversation import Conversation
 from voice_assist.devices import find_input_device, list_devices, refresh_devices
 from voice_assist.errors import VoiceAssistError
-from voice_assist.events import Action, ForgetHistory, Heard, NoMicrophoneAtStart, Reply, Started, Typed, Voice, replies
+from voice_assist.events import (
+    Action,
+    AlarmFailed,
+    ForgetHistory,
+    Heard,
+    NoMicrophoneAtStart,
+    Reply,
+    Scanning,
+    Started,
+    Typed,
+    Voice,
+    replies,
+)
 from voice_assist.explain import explain
 from voice_assist.history import History, history_for
 from voice_assist.history_report import parse_since, print_report
@@ -29,7 +42,9 @@ from voice_assist.match import Match, MatchKind, trace_record
 from voice_assist.problems import BASIC_RECOGNIZER, from_factsheet, from_settings
 from voice_assist.recognize import Recognizer, Transcript, domain_of
 from voice_assist.recognize.choose import fell_back, open_recognizer
+from voice_assist.sounds import SoundDetector
 from voice_assist.speak import SpeechOutput
+from voice_assist.switch import SwitchChange, SwitchStatus, describe_input_devices, open_switch
 from voice_assist.view import TerminalView
 
 log = logging.getLogger(__name__)
@@ -222,8 +237,12 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
     conversation = Conversation(library, Voice(settings.rate, settings.volume),
                                 engine=recognizer.engine,
                                 quick_end_silence=settings.quick_end_silence,
-                                normal_voice=Voice(files.configured.rate, files.configured.volume))
+                                normal_voice=Voice(files.configured.rate, files.configured.volume),
+                                scanning=Scanning(settings.scan_seconds, settings.sound_level),
+                                scanning_way_in=settings.way_in == "scanning" and not args.keyboard)
     loop: VoiceLoop | None = None
+    kept = settings
+    """The settings changed by voice so far, as they are to be kept."""
 
     def speech_failed(error: Exception) -> None:  # the speaker exists before the loop it reports to
         if loop is not None:
@@ -234,13 +253,35 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
             loop.sentence_started(sentence)
 
     def keep_voice(voice: Voice) -> None:
-        save_voice(replace(settings, rate=voice.rate, volume=voice.volume), configured=files.configured)
+        nonlocal kept
+        kept = replace(kept, rate=voice.rate, volume=voice.volume)
+        save_voice(kept, configured=files.configured)
 
-    from voice_assist.speak.speaker import Speaker  # loads the sound library: only for the conversation
+    def keep_scanning(scanning: Scanning) -> None:
+        nonlocal kept
+        kept = replace(kept, scan_seconds=scanning.seconds, sound_level=scanning.sound_level)
+        save_voice(kept, configured=files.configured)
 
-    with Speaker(settings, on_error=speech_failed, on_sentence=sentence_started) as speaker:
+    def switch_changed(change: SwitchChange) -> None:
+        if loop is not None:
+            loop.switch_changed(change.pressed, switch_key=change.is_switch_key)
+
+    def alarm_failed(problem: str) -> None:
+        if loop is not None:
+            loop.send(AlarmFailed(problem))
+
+    def switch_trouble(status: SwitchStatus) -> None:
+        if loop is not None:
+            loop.switch_trouble(status.working, f"{status.what} {status.fix}".strip(), status.spoken)
+
+    from voice_assist.alarm import Alarm  # these load the sound library: only for the conversation
+    from voice_assist.speak.speaker import Speaker
+
+    with (Speaker(settings, on_error=speech_failed, on_sentence=sentence_started) as speaker,
+          Alarm(settings.alarm_output, settings.output_device, on_problem=alarm_failed) as alarm):
         loop = VoiceLoop(conversation, recognizer, speaker, settings, TerminalView(), on_voice_change=keep_voice,
-                         history=_history_kept(settings), reopen_recognizer=reopen_recognizer)
+                         history=_history_kept(settings), reopen_recognizer=reopen_recognizer, alarm=alarm,
+                         sounds=SoundDetector.from_settings(settings), on_scanning_change=keep_scanning)
         loop.send(Started(typed=args.keyboard, problems=problems))
         if args.keyboard:
             run_keyboard(loop, sys.stdin)
@@ -254,7 +295,9 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
             print(f"voice-assist: no microphone: {problem}\nType a question and press Enter.", file=sys.stderr)
             run_keyboard(loop, sys.stdin)
             return 0
-        run_voice(loop, lambda retry: _open_microphone(settings, speaker, retry))
+        switch = open_switch(settings, switch_changed, switch_trouble)
+        with switch if switch is not None else contextlib.nullcontext():
+            run_voice(loop, lambda retry: _open_microphone(settings, speaker, retry))
     return 0
 
 
@@ -333,7 +376,7 @@ def _model_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _devices(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_assist.devices import list_devices
+    from voice_assist.devices import list_devices, list_sinks
     from voice_assist.errors import AudioDeviceError
 
     devices = list_devices()
@@ -343,6 +386,11 @@ def _devices(args: argparse.Namespace, settings: Settings) -> int:
     print("  #  name  (input channels, output channels, default rate)")
     for device in devices:
         print(device.describe())
+    sinks = list_sinks()
+    if sinks:
+        print("\nSound server outputs (for alarm_output, by name or part of the description):")
+        print("\n".join(sink.describe() for sink in sinks))
+    print("\n" + "\n".join(describe_input_devices(settings)))
     return 0
 
 

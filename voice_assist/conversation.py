@@ -53,6 +53,7 @@ from voice_assist.events import (
     State,
     Status,
     SwitchChanged,
+    SwitchTrouble,
     TooShort,
     TryFinishing,
     Typed,
@@ -271,7 +272,7 @@ class Conversation:
             NoMicrophoneAtStart: self._no_microphone_at_start, SentenceStarted: self._sentence_started,
             HistoryForgotten: self._history_forgotten, SoundStarted: self._sound_started,
             SoundEnded: self._sound_ended, SwitchChanged: self._switch_changed, CaregiverKey: self._caregiver_key,
-            AlarmFailed: self._alarm_failed,
+            SwitchTrouble: self._switch_trouble, AlarmFailed: self._alarm_failed,
         }
 
     @property
@@ -731,6 +732,11 @@ class Conversation:
 
     def _caregiver_key(self, _key: CaregiverKey) -> list[Action]:
         return self._silence_alarm("") if self.alarm_sounding else []
+
+    def _switch_trouble(self, trouble: SwitchTrouble) -> list[Action]:
+        """Said once each time the switch stops working or works again; the screen keeps what to do."""
+        self._show(problem=trouble.problem)
+        return [] if self.alarm_sounding else self._say(trouble.spoken)
 
     def _alarm_failed(self, failed: AlarmFailed) -> list[Action]:
         self._show(problem=f"The call for help could not sound as set up: {failed.problem}")

@@ -235,6 +235,17 @@ class CaregiverKey:
 
 
 @dataclass(frozen=True)
+class SwitchTrouble:
+    """The switch stopped working (``working`` False: unplugged, unreadable), or works again."""
+
+    working: bool
+    problem: str
+    """What is wrong, where and what to do, for the screen ("" when working)."""
+    spoken: str
+    """One short sentence to say."""
+
+
+@dataclass(frozen=True)
 class AlarmFailed:
     """The call for help could not sound on the output it was meant for (``alarm.py``)."""
 
@@ -243,7 +254,8 @@ class AlarmFailed:
 
 Event = (Started | Typed | UtteranceStarted | Paused | HeardSoFar | UtteranceEnded | Heard | TooShort | Silence
          | SentenceStarted | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart
-         | HistoryForgotten | SoundStarted | SoundEnded | SwitchChanged | CaregiverKey | AlarmFailed)
+         | HistoryForgotten | SoundStarted | SoundEnded | SwitchChanged | CaregiverKey | SwitchTrouble
+         | AlarmFailed)
 
 
 # --- Actions: what the loop (or ``ask``) must do, in order.

@@ -48,6 +48,7 @@ from voice_assist.events import (
     SpeechFailed,
     Status,
     SwitchChanged,
+    SwitchTrouble,
     TooShort,
     TryFinishing,
     Typed,
@@ -165,6 +166,10 @@ class VoiceLoop:
 
     def answer_typed(self, text: str) -> None:
         self.send(Typed(text, at=self._heard_seconds, speaking=self._own_sound))
+
+    def switch_trouble(self, working: bool, problem: str, spoken: str) -> None:
+        """The switch stopped working, or works again (its reader thread calls this)."""
+        self.send(SwitchTrouble(working, problem, spoken))
 
     def switch_changed(self, pressed: bool, *, switch_key: bool = True) -> None:
         """The switch was pressed or let go, or (``switch_key`` False) another key was pressed (the switch's
