@@ -1,0 +1,242 @@
+"""Selecting sounds for auditory scanning: any sound the user can still make (a click of the tongue, a tap, a
+hum, a breath blown at the microphone, a cough) that rises far enough above the room.
+
+Pure, like ``vad.py``: frames of 16 kHz mono s16le of any length go in, the edges of sounds come out; no
+audio I/O, no clock (time is counted in samples). Frames are cut into blocks of 10 ms, so a click of 10 ms
+is caught in the frame it is in, and frames of any size give the same edges at the same places.
+
+A block starts a sound when its RMS level or its peak rises ``level_db`` above the reference: the room's noise
+floor (a low percentile of the last seconds), or the quietest of the last half second when that is higher,
+so a fan spinning up or a TV talking without pause never starts one. While the assistant speaks (and for
+``echo_tail`` after) its own voice may come back through the microphone: the block must then also rise
+``echo_margin`` above the loudest the assistant's voice has reached in the microphone, and the floor does not
+learn from it. A sound ends after ``end_quiet`` below the release level (hysteresis); only then can the next
+one start.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from voice_assist.audio_format import SAMPLE_RATE, SAMPLE_WIDTH, bytes_for
+from voice_assist.config import Settings
+from voice_assist.vad import frame_level
+
+BLOCK_SECONDS = 0.01
+"""The detector's step: a click of 10 ms fills one block, and the onset is placed to within 10 ms."""
+BLOCK_BYTES = bytes_for(BLOCK_SECONDS)
+SILENT_DB = -100.0
+"""The level of digital silence (as ``vad.frame_level`` reports it)."""
+
+DEFAULT_LEVEL_DB = 20.0
+"""How far above the reference a block must rise to start a sound, by default (see SoundDetector)."""
+
+
+@dataclass(frozen=True)
+class SoundTuning:
+    """Levels in dB (dBFS for absolute ones), durations in seconds."""
+
+    noise_window: float = 3.0
+    """The noise floor is a low percentile of the block levels over this long (as in vad.py): it follows a
+    fan switched on within seconds, while sounds of up to a second or two leave it at the room's level."""
+    noise_percentile: float = 10.0
+    recent_window: float = 0.5
+    """The reference is at least the quietest block of this long before: noise that grows slower than
+    ``level_db`` in this time (a fan or vacuum cleaner spinning up) or never falls back (a TV, several
+    voices) does not start a sound, while a hum's onset (30-100 ms) does."""
+    calibration: float = 0.3
+    """No sound starts before this much of the room has been heard, so that the floor is measured first."""
+    min_rms_dbfs: float = -62.0
+    """Nothing with a lower RMS is a sound, however quiet the room (digital silence has no noise floor)."""
+    min_peak_dbfs: float = -52.0
+    """Nothing with a lower peak is a sound: the peak of hiss is about 10 dB over its RMS."""
+    hysteresis: float = 8.0
+    """Within a sound, blocks this much below the starting level still keep it going (at most half of
+    ``level_db``): a hum's wavering and a cough's second part stay one sound."""
+    end_quiet: float = 0.15
+    """A sound ends after this long below the release level, and only then can the next start: the dip in
+    a cough (30-100 ms) stays inside it; a tap repeated three times a second makes three sounds."""
+    echo_tail: float = 0.3
+    """After the assistant stops speaking, its voice still comes out of the speaker this long (output latency,
+    the room's reverberation): the echo's level still applies."""
+    echo_window: float = 6.0
+    """The assistant's voice in the microphone is measured over the last this many seconds of speaking."""
+    echo_percentile: float = 98.0
+    """The echo's level is this percentile of its block levels: its loudest syllables, bar a few."""
+    echo_margin: float = 8.0
+    """While the assistant speaks a sound must also rise this far above its echo's level. Measured on the
+    tuning material (echo 10-30 dB over the room): false onsets began at 4 dB; at 8 a hum, click or cough
+    10 dB over the echo's loudest 10 ms was caught 7 times in 10, 15 dB over it every time."""
+    echo_probation: float = 0.2
+    """Blocks heard while the assistant speaks wait this long before they count as its echo; a sound that
+    starts meanwhile takes them out, so a hum's onset ramp (30-100 ms) does not raise the echo's level and
+    hide the hum (measured: without it, with a headset, every hum made while speaking was lost)."""
+    echo_learning: float = 0.5
+    """Until this many seconds of the assistant's speaking have been heard, its echo's level is not known
+    and nothing starts while it speaks."""
+
+
+@dataclass(frozen=True)
+class SoundEdge:
+    """The start or the end of a sound."""
+
+    started: bool
+    """True at the onset, False at the end."""
+    seconds: float
+    """At the end: how long the sound lasted (to where it fell quiet); 0 at the onset."""
+    offset: float
+    """Seconds from the start of the frame just pushed to the edge. Negative when the edge was before it:
+    an end is known only ``end_quiet`` after the sound fell quiet, and an edge after another in the same
+    frame is reported with the next frame."""
+    level_db: float
+    """At the onset: how far the starting block rose above the reference; at the end: the most any block of
+    the sound did."""
+
+
+class SoundDetector:
+    """Finds the sounds in a stream of 16 kHz mono s16le frames; push them in order with ``push``."""
+
+    def __init__(self, level_db: float = DEFAULT_LEVEL_DB, tuning: SoundTuning | None = None) -> None:
+        """``level_db``: dB above the room's noise (and above the recent quiet) a sound must rise."""
+        self.level_db = level_db
+        self.tuning = tuning or SoundTuning()
+        blocks = round(self.tuning.noise_window / BLOCK_SECONDS)
+        self._floor_rms: deque[float] = deque(maxlen=blocks)
+        self._floor_peak: deque[float] = deque(maxlen=blocks)
+        self._recent_rms: deque[float] = deque(maxlen=round(self.tuning.recent_window / BLOCK_SECONDS))
+        self._recent_peak: deque[float] = deque(maxlen=round(self.tuning.recent_window / BLOCK_SECONDS))
+        echo_blocks = round(self.tuning.echo_window / BLOCK_SECONDS)
+        self._echo_rms: deque[float] = deque(maxlen=echo_blocks)
+        self._echo_peak: deque[float] = deque(maxlen=echo_blocks)
+        self._echo_probation: deque[tuple[float, float]] = deque(
+            maxlen=round(self.tuning.echo_probation / BLOCK_SECONDS) + 1)
+        self._pending = b""
+        self._held: list[tuple[SoundEdge, int]] = []
+        self._sample = 0
+        """Samples pushed so far; the clock."""
+        self._since_speaking = self.tuning.echo_tail
+        self._sound: _Sound | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, tuning: SoundTuning | None = None) -> SoundDetector:
+        return cls(level_db=settings.sound_level, tuning=tuning)
+
+    @property
+    def in_sound(self) -> bool:
+        return self._sound is not None
+
+    def push(self, frame: bytes, speaking: bool) -> SoundEdge | None:
+        """Feed the next frame; ``speaking`` while the assistant's voice plays. Returns the edge of a sound
+        in it (or one held from the frame before), else None."""
+        frame_start = self._sample
+        self._sample += len(frame) // SAMPLE_WIDTH
+        data = self._pending + frame
+        whole = len(data) // BLOCK_BYTES * BLOCK_BYTES
+        block_start = frame_start - len(self._pending) // SAMPLE_WIDTH
+        self._pending = data[whole:]
+        for begin in range(0, whole, BLOCK_BYTES):
+            found = self._step(data[begin:begin + BLOCK_BYTES], speaking, block_start + begin // SAMPLE_WIDTH)
+            if found is not None:
+                self._held.append(found)
+        if not self._held:
+            return None
+        edge, at = self._held.pop(0)
+        return SoundEdge(edge.started, edge.seconds, (at - frame_start) / SAMPLE_RATE, edge.level_db)
+
+    def _step(self, block: bytes, speaking: bool, at: int) -> tuple[SoundEdge, int] | None:
+        """One block of 10 ms starting at sample ``at``: an edge and the sample it happened at, or None."""
+        tuning = self.tuning
+        rms = frame_level(block)
+        peak = _peak_level(block)
+        self._since_speaking = 0.0 if speaking else self._since_speaking + BLOCK_SECONDS
+        echo = self._since_speaking < tuning.echo_tail
+        edge = self._continue(rms, peak, echo, at) if self._sound else self._start(rms, peak, echo, at)
+        if speaking and self._sound is None:
+            self._learn_echo(rms, peak)
+        elif self._sound is not None:
+            self._echo_probation.clear()
+        if not echo:
+            self._floor_rms.append(rms)
+            self._floor_peak.append(peak)
+        self._recent_rms.append(rms)
+        self._recent_peak.append(peak)
+        return edge
+
+    def _start(self, rms: float, peak: float, echo: bool, at: int) -> tuple[SoundEdge, int] | None:
+        tuning = self.tuning
+        if len(self._floor_rms) * BLOCK_SECONDS < tuning.calibration - 1e-9:
+            return None
+        if echo and len(self._echo_rms) * BLOCK_SECONDS < tuning.echo_learning - 1e-9:
+            return None
+        reference = (max(_percentile(self._floor_rms, tuning.noise_percentile), min(self._recent_rms)),
+                     max(_percentile(self._floor_peak, tuning.noise_percentile), min(self._recent_peak)))
+        echo_top = self._echo_top() if echo else (SILENT_DB, SILENT_DB)
+        needed = (max(reference[0] + self.level_db, echo_top[0] + tuning.echo_margin, tuning.min_rms_dbfs),
+                  max(reference[1] + self.level_db, echo_top[1] + tuning.echo_margin, tuning.min_peak_dbfs))
+        over = max(rms - needed[0], peak - needed[1])
+        if over < 0:
+            return None
+        self._sound = _Sound(at, needed, over + self.level_db)
+        return SoundEdge(True, 0.0, 0.0, float(over + self.level_db)), at
+
+    def _continue(self, rms: float, peak: float, echo: bool, at: int) -> tuple[SoundEdge, int] | None:
+        sound = self._sound
+        assert sound is not None
+        tuning = self.tuning
+        give = min(tuning.hysteresis, self.level_db / 2)
+        floor = (_percentile(self._floor_rms, tuning.noise_percentile) + self.level_db,
+                 _percentile(self._floor_peak, tuning.noise_percentile) + self.level_db)
+        echo_top = self._echo_top() if echo else (SILENT_DB, SILENT_DB)
+        release = (max(sound.needed[0], floor[0], echo_top[0] + tuning.echo_margin) - give,
+                   max(sound.needed[1], floor[1], echo_top[1] + tuning.echo_margin) - give)
+        if rms >= release[0] or peak >= release[1]:
+            sound.quiet_from = None
+            over = max(rms - sound.needed[0], peak - sound.needed[1])
+            sound.loudest = max(sound.loudest, float(self.level_db + over))
+            return None
+        if sound.quiet_from is None:
+            sound.quiet_from = at
+        if (at + BLOCK_BYTES // SAMPLE_WIDTH - sound.quiet_from) / SAMPLE_RATE < tuning.end_quiet - 1e-9:
+            return None
+        self._sound = None
+        return SoundEdge(False, (sound.quiet_from - sound.start) / SAMPLE_RATE, 0.0, sound.loudest), sound.quiet_from
+
+    def _learn_echo(self, rms: float, peak: float) -> None:
+        self._echo_probation.append((rms, peak))
+        if len(self._echo_probation) == self._echo_probation.maxlen:
+            rms, peak = self._echo_probation.popleft()
+            self._echo_rms.append(rms)
+            self._echo_peak.append(peak)
+
+    def _echo_top(self) -> tuple[float, float]:
+        percentile = self.tuning.echo_percentile
+        return _percentile(self._echo_rms, percentile), _percentile(self._echo_peak, percentile)
+
+
+class _Sound:
+    """The sound going on."""
+
+    def __init__(self, start: int, needed: tuple[float, float], loudest: float) -> None:
+        self.start = start
+        """The sample it started at."""
+        self.needed = needed
+        """The RMS and peak levels (dBFS) that started it."""
+        self.loudest = loudest
+        self.quiet_from: int | None = None
+        """The sample from which it has been below the release level, if it is."""
+
+
+def _peak_level(block: bytes) -> float:
+    """The largest sample of s16le audio in dBFS (-100 for silence)."""
+    samples = np.frombuffer(block, dtype="<i2")
+    peak = int(np.max(np.abs(samples.astype(np.int32)))) if samples.size else 0
+    return max(SILENT_DB, 20.0 * float(np.log10(peak / 32768.0 + 1e-10)))
+
+
+def _percentile(levels: deque[float], percentile: float) -> float:
+    if not levels:
+        return SILENT_DB
+    return float(np.percentile(np.fromiter(levels, float, len(levels)), percentile))
