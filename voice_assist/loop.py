@@ -59,6 +59,7 @@ from voice_assist.events import (
 from voice_assist.history import Alert, History, turn_of
 from voice_assist.recognize import Recognizer
 from voice_assist.recordings import Recorder, recorder_for
+from voice_assist.sounds import SoundEdge
 from voice_assist.speak import SpeechOutput
 from voice_assist.vad import EndReason, Phase, Step, UtteranceDetector
 
@@ -83,11 +84,6 @@ class AlarmOutput(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
-
-
-class SoundEdge(Protocol):
-    started: bool
-    seconds: float
 
 
 class SoundListener(Protocol):
@@ -224,10 +220,11 @@ class VoiceLoop:
         edge = self._sounds.push(frame, self._own_sound)
         if edge is None:
             return
+        at = self._heard_seconds - seconds_of(frame) + edge.offset
         if edge.started:
-            self.send(SoundStarted(self._heard_seconds, self._own_sound))
+            self.send(SoundStarted(at, self._own_sound))
         else:
-            self.send(SoundEnded(self._heard_seconds, edge.seconds))
+            self.send(SoundEnded(at, edge.seconds))
 
     def _ended(self, reason: EndReason, seconds: float) -> None:
         self.send(UtteranceEnded())
