@@ -8,7 +8,10 @@ Speech output is simulated: it lasts as long as espeak-ng's rendering of the rep
 that advances 30 ms per microphone frame, so hours pass in minutes.
 
 Prints resident memory, thread count and open file descriptors over simulated time, then the memory growth
-per simulated hour (least-squares slope after a warm-up).
+per simulated hour (least-squares slope after a warm-up). The sound listener of auditory scanning listens too:
+the soak counts the calls for help (the user here never calls, so each is false: three sounds in quick
+succession from the TV, knocks or speech, or "help me" misheard) and the scanning started or options selected
+without "scan" being said.
 
     .venv/bin/python scripts/soak.py --hours 8
     .venv/bin/python scripts/soak.py --hours 0.05 --sample-minutes 0.5     # a quick look
@@ -44,6 +47,7 @@ from voice_assist.events import Status, Voice
 from voice_assist.loop import VoiceLoop
 from voice_assist.recognize import domain_of
 from voice_assist.recognize.choose import open_recognizer
+from voice_assist.sounds import SoundDetector
 
 FRAME = 480
 """Samples per microphone frame: 30 ms, as the real microphone delivers."""
@@ -154,6 +158,35 @@ class BargeInCount(logging.Handler):
             self.heard["(own echo, ignored)"] += 1
 
 
+class ScanningCount(logging.Handler):
+    """Counts what sounds and speech did that nobody in the soak asked for: calls for help, scanning started
+    (only "scan" in the soak's own words starts it) and options selected."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.found: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = str(record.msg)
+        for what in ("Calling for help", "Scanning the topics", "Selected"):
+            if message.startswith(what):
+                self.found[what] += 1
+
+
+class SilentAlarm:
+    """The alarm, counted rather than sounded; a caregiver's key stops it at once, so the soak goes on."""
+
+    sounding = False
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def start(self) -> None:
+        self.calls += 1
+
+    def stop(self) -> None: ...
+
+
 class NullView:
     """The caregiver view, discarded (a real terminal view would only add output)."""
 
@@ -183,6 +216,8 @@ class SoakReport:
     hours: float
     samples: list[Sample] = field(default_factory=list)
     events: dict[str, int] = field(default_factory=dict)
+    unasked: Counter[str] = field(default_factory=Counter)
+    """Calls for help, scanning started and options selected (``ScanningCount``): none was asked for."""
 
     def growth_mb_per_hour(self) -> float:
         """Least-squares slope of RSS after the warm-up (the first hour, or the first quarter of a short run)."""
@@ -218,9 +253,11 @@ class Soak:
         core = Conversation(library, Voice(settings.rate, settings.volume), engine=recognizer.engine,
                             quick_end_silence=settings.quick_end_silence)
         voice_file = workdir / "voice.toml"
+        self.alarm = SilentAlarm()
         self.conversation = VoiceLoop(core, recognizer, self.speech, settings, self.view, on_voice_change=lambda
                                       voice: save_voice(replace(settings, rate=voice.rate, volume=voice.volume),
-                                                        voice_file))
+                                                        voice_file), alarm=self.alarm,
+                                      sounds=SoundDetector.from_settings(settings))
         self.questions = [ask for section in library.sections for ask in section.asks[:3]] + list(OFF_TOPIC)
         self.report = SoakReport(hours)
         self._on_sample = on_sample
@@ -302,6 +339,8 @@ class Soak:
             frame = samples[start:start + FRAME] + self.speech.echo(FRAME)
             self.clock.now += FRAME / SAMPLE_RATE
             self.conversation.hear(to_pcm(frame))
+            if self.conversation.conversation.alarm_sounding:
+                self.conversation.switch_changed(True, switch_key=False)  # the caregiver's key
             self._sample()
 
     def _sample(self, *, force: bool = False) -> None:
@@ -316,10 +355,19 @@ class Soak:
 def run_soak(hours: float, *, seed: int = 1, engine: str = "auto", sample_minutes: float = 15.0,
              on_sample: Callable[[Sample], None] = lambda sample: None) -> SoakReport:
     """Simulate ``hours`` of use; measurements every ``sample_minutes`` of simulated time."""
-    with tempfile.TemporaryDirectory(prefix="voice-assist-soak-") as folder:
-        soak = Soak(hours, seed=seed, engine=engine, workdir=Path(folder), on_sample=on_sample,
-                    sample_minutes=sample_minutes)
-        return soak.run()
+    scanning = ScanningCount()
+    core_log = logging.getLogger("voice_assist.conversation")
+    core_log.addHandler(scanning)
+    core_log.setLevel(logging.INFO)
+    try:
+        with tempfile.TemporaryDirectory(prefix="voice-assist-soak-") as folder:
+            soak = Soak(hours, seed=seed, engine=engine, workdir=Path(folder), on_sample=on_sample,
+                        sample_minutes=sample_minutes)
+            report = soak.run()
+    finally:
+        core_log.removeHandler(scanning)
+    report.unasked.update(scanning.found)
+    return report
 
 
 def main() -> int:
@@ -351,6 +399,9 @@ def main() -> int:
     print(f"RSS: {first.rss_mb:.1f} MB at start, {max(s.rss_mb for s in report.samples):.1f} MB peak, "
           f"{last.rss_mb:.1f} MB at end; growth after warm-up: {report.growth_mb_per_hour():+.2f} MB/hour")
     print(f"threads: {first.threads} -> {last.threads}; open file descriptors: {first.fds} -> {last.fds}")
+    unasked = report.unasked
+    print(f"calls for help (all false): {unasked['Calling for help']}; scanning started without 'scan': "
+          f"{unasked['Scanning the topics']}; options selected: {unasked['Selected']}")
     return 0
 
 

@@ -36,6 +36,7 @@ def test_a_short_soak_leaks_no_threads_or_file_descriptors() -> None:
     assert last.threads == warm.threads, report.samples
     assert last.fds == warm.fds, report.samples
     assert max(sample.fds for sample in report.samples[1:]) == warm.fds
+    assert not report.unasked, report.unasked  # no false call for help, nothing selected outside scanning
 
 
 OWN_SENTENCES = ("Sorry, I didn't catch that. Please say it again.", "Speaking slower.", "Speaking louder.",
