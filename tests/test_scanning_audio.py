@@ -16,6 +16,7 @@ import pytest
 
 from tests.assistant_process import RATE, TIMEOUT, Assistant, running_assistant
 from tests.sound_material import sound
+from tests.spoken import wav_file
 from tests.virtual_audio import VirtualAudio
 from voice_assist.config import BUNDLED_CONTENT
 from voice_assist.content import load_library
@@ -112,3 +113,35 @@ def test_a_user_who_only_makes_one_sound_reads_stops_and_repeats_a_passage(pulse
     words = len(_passage(section).split())
     assert read > words / 150 * 60 * 0.6, f"the passage was not read again in full ({read:.1f} s)"
     user.choose("Topics")
+
+
+CHIME_HZ = 784.0
+"""The alarm's first tone (alarm.TONES)."""
+
+
+def _chime_heard(assistant: Assistant, since: float) -> bool:
+    """Whether the alarm's first tone is on the speaker after ``since``: its band holds most of the energy."""
+    samples = assistant.samples()[int(since * RATE):]
+    if samples.size < RATE // 2:
+        return False
+    spectrum = np.abs(np.fft.rfft(samples)) ** 2
+    frequencies = np.fft.rfftfreq(samples.size, 1 / RATE)
+    band = spectrum[np.abs(frequencies - CHIME_HZ) < 15].sum()
+    return bool(band > 0.1 * spectrum.sum())
+
+
+def test_three_taps_call_for_help_and_a_spoken_stop_the_alarm_ends_it(pulse, assistant):
+    user = SoundMaker(pulse, assistant, "finger_tap", seed=3)
+    user.read_to = len(assistant.log_lines())
+    for _ in range(3):
+        user.make_sound()  # each play takes its length plus 0.3 s of padding: three taps within about 1.5 s
+    user.follow("Calling for help")
+    called = assistant.now()
+    time.sleep(2.0)
+    assert _chime_heard(assistant, called), "no chime on the speaker"
+
+    pulse.play_into_microphone(wav_file("stop the alarm"))  # pocketsphinx hears espeak-ng's "I'm here" as "you"
+    user.follow("The alarm was stopped")
+    stopped = assistant.now()
+    time.sleep(4.0)  # longer than the chime's period: it would have sounded again
+    assert not _chime_heard(assistant, stopped + 0.5), "the chime went on after stop the alarm"
