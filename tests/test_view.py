@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from voice_assist.events import State, Status, Voice
+from voice_assist.events import Scanning, State, Status, Voice
 from voice_assist.problems import BASIC_RECOGNIZER, Problem
-from voice_assist.view import TerminalView, big_word, log_lines, screen
+from voice_assist.view import CALL_FOR_HELP, INDENT, TerminalView, big_word, log_lines, screen
 
 SAID = "From the factsheet section Causes: The cause of ALS is unknown. Genes may play a role. Do you want more?"
 BROKEN = Problem("Factsheet /home/ann/content/mine.md, line 1: text before the first section heading.",
@@ -70,7 +70,7 @@ def test_a_voice_changed_by_voice_says_what_the_settings_say_and_how_to_go_back(
 
 def test_a_log_gets_the_problems_once_and_one_line_per_change() -> None:
     first = log_lines(SPEAKING, None)
-    assert first == [f"PROBLEM: {BROKEN.what} What to do: {BROKEN.fix}",
+    assert first == [CALL_FOR_HELP, f"PROBLEM: {BROKEN.what} What to do: {BROKEN.fix}",
                      f"SPEAKING | Heard: what causes als | Reading: Causes | Saying: {SAID}"]
     next_sentence = Status(**{**SPEAKING.__dict__, "sentence": "Do you want more?"})
     assert log_lines(next_sentence, SPEAKING) == []
@@ -91,5 +91,13 @@ def test_a_terminal_is_redrawn_and_a_log_appended() -> None:
     screens = [" ".join(drawn.split()) for drawn in terminal.getvalue().split("\033[2J\033[H")[1:]]
     assert len(screens) == 2 and "basic recognizer" in screens[-1] and "mine.md" in screens[-1]
     assert "\033" not in log.getvalue()
-    assert [line.split(":")[0] for line in log.getvalue().splitlines()] == ["PROBLEM", "SPEAKING | Heard",
-                                                                          "PROBLEM", "PROBLEM"]
+    assert [line.split(":")[0] for line in log.getvalue().splitlines()] == ["Call for help", "PROBLEM",
+                                                                          "SPEAKING | Heard", "PROBLEM", "PROBLEM"]
+    assert "not a monitored medical alarm" in screens[0] and "not a monitored medical alarm" in log.getvalue()
+
+
+@pytest.mark.parametrize("state", [State.SCANNING, State.ALARM])
+def test_scanning_and_the_alarm_are_shown_in_block_letters_with_the_scanning_settings(state) -> None:
+    shown = screen(Status(**{**SPEAKING.__dict__, "state": state, "scanning": Scanning(2.5, 20.0)}), 100)
+    assert shown[1] != INDENT + state.upper() and len(shown[1]) > len(state) * 3  # drawn, not written
+    assert any("2.5 s after each option" in line and "20 dB" in line for line in shown)

@@ -28,7 +28,12 @@ _RED = "\033[1;31m"
 INDENT = "  "
 LABEL_WIDTH = 11
 """Characters for a line's label ("Reading"), so that what follows lines up."""
-HOW_TO_ASK = 'Say "topics", "stop", "repeat", "more", "slower", "louder" or "normal voice".'
+HOW_TO_ASK = 'Say "topics", "stop", "repeat", "more", "slower", "louder", "normal voice" or "scan".'
+CALL_FOR_HELP = ('Call for help: say "help me", make 3 quick sounds, or hold the switch 2 seconds; "stop the alarm" '
+                 "or any key stops it. This is not a monitored medical alarm: it only sounds here, and nobody "
+                 "outside is told.")
+"""Shown on every screen, and written once to a log: the call for help only works if people know it exists and
+what it is not."""
 
 _GLYPHS = {
     "A": (" ███ ", "█   █", "█████", "█   █", "█   █"),
@@ -96,14 +101,19 @@ def screen(status: Status, width: int) -> list[str]:
         lines += _labelled("", f"Changed by voice; the settings file says {_voice(status.normal_voice)}. "
                                'Say "normal voice" to go back to it.', width)
     lines += _labelled("Hearing", f"with {status.engine}" if status.engine else "-", width)
-    lines += ["", *(INDENT + line for line in textwrap.wrap(HOW_TO_ASK, max(20, width - len(INDENT))))]
+    if status.scanning is not None:
+        lines += _labelled("Scanning", f"{status.scanning.seconds:g} s after each option; a sound must be "
+                                       f"{status.scanning.sound_level:g} dB above the room", width)
+    wrap = max(20, width - len(INDENT))
+    lines += ["", *(INDENT + line for line in textwrap.wrap(HOW_TO_ASK, wrap))]
+    lines += [*(INDENT + line for line in textwrap.wrap(CALL_FOR_HELP, wrap))]
     return lines
 
 
 def log_lines(status: Status, before: Status | None) -> list[str]:
     """What to write to a log for a change from ``before``: the start-up problems once, then one line for
     the state, what was heard, what is read and said (nothing when only the sentence being said changed)."""
-    lines = []
+    lines = [CALL_FOR_HELP] if before is None else []
     if before is None or status.problems != before.problems:
         lines += [f"PROBLEM: {problem.what} What to do: {problem.fix}" for problem in status.problems]
     if before is None or _log_line(status) != _log_line(before):
