@@ -60,8 +60,8 @@ MAX_RELATIVE_DISTANCE = 0.8
 """The margin rule: the best phrase's distance must be at most this share of the mean distance of the next
 ``COHORT`` phrases. Other words in the user's own voice are about as far from every phrase, so they fail it;
 tuned with ``REJECT_DISTANCE`` so that at most 2 % of the tuning part's off-topic speech and other voices'
-neighbours was answered. With fewer than two phrases enrolled there is nothing to compare with, and only
-``REJECT_DISTANCE`` applies."""
+neighbours was answered. An utterance that only one phrase can be compared with (no other is of a length
+that can be warped to it) fails it too; with a single phrase enrolled only ``REJECT_DISTANCE`` applies."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,8 @@ class ExampleMatch:
     margin: float
     """How much further the next-best different phrase is (infinity when no other phrase could be compared)."""
     relative: float
-    """``distance`` as a share of the mean distance of the next ``COHORT`` phrases (0 when there are none)."""
+    """``distance`` as a share of the mean distance of the next ``COHORT`` phrases (0 when only one phrase is
+    enrolled; infinity when no other could be compared, e.g. a sentence as long as only one phrase)."""
     confidence: float
     """0 to 1: how far inside both rules the match is (0 at a threshold, 1 for the same sound, far from others)."""
 
@@ -127,11 +128,17 @@ class ExampleMatcher:
             return None
         (phrase, distance), others = ranked[0], [other for _, other in ranked[1:]]
         margin = others[0] - distance if others else np.inf
-        relative = distance / float(np.mean(others[:COHORT])) if others else 0.0
+        relative = self._relative(distance, others)
         if distance > self.reject_distance or relative > self.max_relative_distance:
             return None
         confidence = min(1.0 - distance / self.reject_distance, 1.0 - relative / self.max_relative_distance)
         return ExampleMatch(phrase, distance, float(margin), relative, max(0.0, confidence))
+
+    def _relative(self, distance: float, others: list[float]) -> float:
+        """The margin rule's measure (see ``ExampleMatch.relative``)."""
+        if others:
+            return distance / float(np.mean(others[:COHORT]))
+        return 0.0 if len(self.phrases) == 1 else float(np.inf)  # one phrase enrolled, or only one this long
 
     def _ranked(self, frames: np.ndarray) -> list[tuple[str, float]]:
         """Each phrase that could be compared, with its distance, closest first."""
