@@ -34,6 +34,7 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -202,8 +203,20 @@ def show_errors(results: dict[str, list[tuple[Said, ExampleMatch | None]]], reje
 
 # ---- the recognizer ----
 
-def recognizer_right(tests: list[Said], topics: dict[str, str]) -> tuple[int, int, list[str]]:
-    """How many test takes pocketsphinx and the project's matcher understand as their command or topic."""
+@dataclass(frozen=True)
+class Recognized:
+    said: Said
+    heard: str
+    """pocketsphinx's best guess."""
+    got: str | None
+    """The command or section the project's matcher took it for; None for no answer."""
+    right: bool
+
+
+def recognized(utterances: list[Said], topics: dict[str, str],
+               pronunciations: dict[str, list[str]] | None = None) -> list[Recognized]:
+    """What pocketsphinx and the project's matcher make of each utterance (as ``voice-assist ask --wav`` does);
+    ``pronunciations`` (word -> CMU phone strings) are added to its dictionary as other ways to say the word."""
     from voice_assist.config import BUNDLED_CONTENT
     from voice_assist.content import load_library
     from voice_assist.match import Matcher, MatchKind
@@ -212,11 +225,13 @@ def recognizer_right(tests: list[Said], topics: dict[str, str]) -> tuple[int, in
 
     library = load_library([BUNDLED_CONTENT])
     matcher = Matcher(library)
-    heard = []
-    right = 0
+    results = []
     with tempfile.TemporaryDirectory() as cache:
         recognizer = PocketsphinxRecognizer(domain_of(library), cache_dir=Path(cache))
-        for said in tests:
+        for word, phones in (pronunciations or {}).items():
+            for said in phones:
+                _add_pronunciation(recognizer._decoder, word, said)  # private: an experiment, not a feature
+        for said in utterances:
             recognizer.accept(said.pcm)
             transcript = recognizer.finish()
             match = matcher.match(transcript.alternatives) if transcript.alternatives else None
@@ -226,10 +241,51 @@ def recognizer_right(tests: list[Said], topics: dict[str, str]) -> tuple[int, in
                 got = str(match.command)
             else:
                 got = match.section if match.kind is MatchKind.ANSWER else None
-            expected = topics.get(said.text, said.text)
-            right += got is not None and (got == expected or got.startswith(expected + "/"))
-            heard.append(f"{said.text!r} -> {transcript.text!r} -> {got}")
-    return right, len(tests), heard
+            expected = topics.get(said.text, said.text) if said.expected else None
+            right = got is not None and expected is not None and (got == expected or got.startswith(expected + "/"))
+            results.append(Recognized(said, transcript.text, got, right))
+    return results
+
+
+def recognizer_line(results: list[Recognized]) -> str:
+    tests = [r for r in results if r.said.expected]
+    off = [r for r in results if not r.said.expected]
+    right, answered = sum(r.right for r in tests), sum(r.got is not None for r in off)
+    return (f"right {right}/{len(tests)} ({right / len(tests):.0%}); off-topic answered {answered}/{len(off)} "
+            f"({answered / len(off):.0%})")
+
+
+def _add_pronunciation(decoder: Any, word: str, phones: str) -> None:
+    """Another pronunciation of ``word``: pocketsphinx names them word(2), word(3)..., some taken by CMUdict's."""
+    for number in range(2, 20):
+        try:
+            decoder.add_word(f"{word}({number})", phones, True)
+            return
+        except RuntimeError:  # that name is taken
+            continue
+
+
+def phone_pronunciations(enrolment: dict[str, list[bytes]]) -> dict[str, list[str]]:
+    """What pocketsphinx's phone decoder (allphone) hears in each enrolment take of each one-word phrase."""
+    import pocketsphinx
+
+    from voice_assist.recognize.sphinx_files import acoustic_model_path, model_dir
+
+    decoder = pocketsphinx.Decoder(hmm=str(acoustic_model_path()), allphone=str(model_dir() / "en-us-phone.lm.bin"),
+                                   lw=2.0, beam=1e-20, pbeam=1e-20, loglevel="ERROR")  # CMU's allphone settings
+    found: dict[str, list[str]] = {}
+    for phrase, takes in enrolment.items():
+        if " " in phrase:
+            continue
+        for pcm in takes:
+            decoder.start_utt()
+            decoder.process_raw(pcm, False, True)
+            decoder.end_utt()
+            phones = " ".join(segment.word for segment in decoder.seg()
+                              if segment.word[:1].isalpha() and segment.word != "SIL")  # not +NOISE+ nor silence
+            if phones and phones not in found.get(phrase, []):
+                found.setdefault(phrase, []).append(phones)
+    return found
 
 
 # ---- cost and memory ----
@@ -275,6 +331,20 @@ def speaking_time(found: Material) -> None:
           f"{spoken / 60:.1f} min of recordings, about {(spoken + prompts) / 60:.1f} min with the prompts")
 
 
+def write(found: Material, folder: Path) -> None:
+    from voice_assist.example_store import ExampleStore
+    from voice_assist.recordings import write_wav
+
+    store = ExampleStore(folder / "voice")
+    for phrase, takes in found.enrolment.items():
+        store.replace(phrase, takes)
+    (folder / "said").mkdir(parents=True, exist_ok=True)
+    for number, said in enumerate(found.tests + found.off_topic + found.neighbours):
+        name = said.expected or "oov_" + "".join(c if c.isalnum() else "_" for c in said.text)
+        write_wav(folder / "said" / f"{name}-{number}.wav", said.pcm)
+    print(f"  wrote the audio to {folder}")
+
+
 def features_only() -> None:
     """Speed of the numpy MFCC against python_speech_features (when importable) on the same audio."""
     pcm = take("risk factors", TEST, 1)
@@ -302,6 +372,11 @@ def main() -> None:
     parser.add_argument("--skip-recognizer", action="store_true")
     parser.add_argument("--skip-cost", action="store_true")
     parser.add_argument("--features-only", action="store_true")
+    parser.add_argument("--write", type=Path, metavar="FOLDER",
+                        help="also write the part's audio as WAV files: enrolment takes in the layout of the user's "
+                             "voice folder (FOLDER/voice), test takes named after their phrase, the rest oov_*")
+    parser.add_argument("--phone-pronunciations", action="store_true",
+                        help="also: the recognizer with the enrolment takes' phone decodes added to its dictionary")
     args = parser.parse_args()
     if args.features_only:
         features_only()
@@ -313,6 +388,8 @@ def main() -> None:
     print(f"{args.split} part: {len(phrases)} phrases x {TAKES} enrolment takes, {len(found.tests)} test takes, "
           f"{len(found.off_topic)} off-topic takes, {len(found.neighbours)} neighbours in other voices "
           f"(made in {time.perf_counter() - started:.0f} s)")
+    if args.write:
+        write(found, args.write)
     results = raw_results(found)
     reject, relative = examples.REJECT_DISTANCE, examples.MAX_RELATIVE_DISTANCE
     print(f"example matching, reject above {reject}, relative distance at most {relative}: "
@@ -322,10 +399,22 @@ def main() -> None:
     if args.errors:
         show_errors(results, reject, relative)
     if not args.skip_recognizer:
-        right, total, heard = recognizer_right(found.tests, topics)
-        print(f"pocketsphinx + matcher: right {right}/{total} ({right / total:.0%})")
+        results = recognized(found.tests + found.off_topic, topics)
+        print(f"pocketsphinx + matcher: {recognizer_line(results)}")
         if args.errors:
-            print("\n".join(f"    {line}" for line in heard))
+            print("\n".join(f"    {r.said.text!r} -> {r.heard!r} -> {r.got}" for r in results if not r.right))
+        if args.phone_pronunciations:
+            added = phone_pronunciations(found.enrolment)
+            single = [said for said in found.tests if said.text in added]
+            before = sum(r.right for r in results if r.said in single)
+            results = recognized(found.tests + found.off_topic, topics, added)
+            after = sum(r.right for r in results if r.said in single)
+            print(f"pocketsphinx + matcher, the enrolment takes' phone decodes added to the dictionary for "
+                  f"{len(added)} one-word phrases: {recognizer_line(results)}; on those phrases {after}/{len(single)} "
+                  f"(without: {before}/{len(single)})")
+            if args.errors:
+                print("\n".join(f"    {word}: {' | '.join(phones)}" for word, phones in added.items()))
+                print("\n".join(f"    {r.said.text!r} -> {r.heard!r} -> {r.got}" for r in results if not r.right))
     if not args.skip_cost:
         cost(found, phrases)
     speaking_time(found)
