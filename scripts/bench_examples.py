@@ -139,6 +139,8 @@ def enrolled(enrolment: dict[str, list[bytes]], **thresholds: float) -> ExampleM
 @dataclass(frozen=True)
 class Scores:
     right: int
+    wrong: int
+    """Test takes taken for another phrase (worse than a refusal: a wrong command is carried out)."""
     tests: int
     off_answered: int
     off_topic: int
@@ -146,10 +148,10 @@ class Scores:
     neighbours: int
 
     def line(self) -> str:
-        return (f"right {self.right}/{self.tests} ({self.right / self.tests:.0%}); off-topic answered "
-                f"{self.off_answered}/{self.off_topic} ({self.off_answered / self.off_topic:.0%}); other voices' "
-                f"neighbours taken {self.neighbours_taken}/{self.neighbours} "
-                f"({self.neighbours_taken / self.neighbours:.0%})")
+        return (f"right {self.right}/{self.tests} ({self.right / self.tests:.0%}), wrong {self.wrong}; "
+                f"off-topic answered {self.off_answered}/{self.off_topic} "
+                f"({self.off_answered / self.off_topic:.0%}); other voices' neighbours taken "
+                f"{self.neighbours_taken}/{self.neighbours} ({self.neighbours_taken / self.neighbours:.0%})")
 
 
 def accepted(match: ExampleMatch | None, reject: float, relative: float) -> str | None:
@@ -160,7 +162,9 @@ def accepted(match: ExampleMatch | None, reject: float, relative: float) -> str 
 def score(results: dict[str, list[tuple[Said, ExampleMatch | None]]], reject: float, relative: float) -> Scores:
 
     tests, off, near = results["tests"], results["off_topic"], results["neighbours"]
-    return Scores(sum(accepted(match, reject, relative) == said.expected for said, match in tests), len(tests),
+    got = [(accepted(match, reject, relative), said.expected) for said, match in tests]
+    return Scores(sum(phrase == expected for phrase, expected in got),
+                  sum(phrase not in (None, expected) for phrase, expected in got), len(tests),
                   sum(accepted(match, reject, relative) is not None for _, match in off), len(off),
                   sum(accepted(match, reject, relative) is not None for _, match in near), len(near))
 
