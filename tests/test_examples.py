@@ -67,7 +67,7 @@ def test_a_removed_phrase_is_no_longer_matched(matcher: ExampleMatcher) -> None:
 
 def test_a_phrase_recorded_again_is_matched_by_its_new_takes(matcher: ExampleMatcher) -> None:
     matcher.remove("stop")
-    for seed in range(10, 10 + TAKES):  # the user now says "stop" with German pronunciation rules of another voice
+    for seed in range(10, 10 + TAKES):  # the user's speech has changed: "stop" now as a Dutch voice says it
         matcher.add("stop", take("stop", ENROLMENT, seed, voice="nl"))
     found = matcher.match(take("stop", TEST, seed=50, voice="nl"))
     assert found is not None and found.phrase == "stop"
