@@ -55,18 +55,7 @@ class Recorder:
             return None
 
     def _write(self, pcm: bytes) -> Path:
-        path = self._free_name()
-        partial = path.with_suffix(".part")  # renamed when complete, so every *.wav is a whole recording
-        try:
-            with wave.open(str(partial), "wb") as out:
-                out.setnchannels(CHANNELS)
-                out.setsampwidth(SAMPLE_WIDTH)
-                out.setframerate(SAMPLE_RATE)
-                out.writeframes(pcm)
-            partial.replace(path)
-        finally:
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
+        path = write_wav(self._free_name(), pcm)
         log.debug("Recorded %.1f s to %s", seconds_of(pcm), path)
         return path
 
@@ -89,6 +78,22 @@ class Recorder:
             log.warning("Cannot keep recordings in %s (%s); the assistant goes on without recording.",
                         self.folder, problem)
             self._warned = True
+
+
+def write_wav(path: Path, pcm: bytes) -> Path:
+    """Write 16 kHz mono s16le audio as a WAV file at ``path``, whole or not at all; raises OSError."""
+    partial = path.with_suffix(".part")  # renamed when complete, so every *.wav is a whole recording
+    try:
+        with wave.open(str(partial), "wb") as out:
+            out.setnchannels(CHANNELS)
+            out.setsampwidth(SAMPLE_WIDTH)
+            out.setframerate(SAMPLE_RATE)
+            out.writeframes(pcm)
+        partial.replace(path)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+    return path
 
 
 def recorder_for(settings: Settings) -> Recorder | None:

@@ -1,0 +1,428 @@
+#!/usr/bin/env python3
+"""Benchmark matching by the user's own recordings (voice_assist/examples.py) against general recognition.
+
+The material is the slurred, accented test voice of tests/slurred.py: the 10 commands and the 7 topic names,
+enrolled with 3 takes each in a quiet room, then said again in other takes (other tempo, pitch, noise and
+room) that are never enrolled; ordinary speech not about ALS in the same voice, which must match nothing; and
+clean other voices saying neighbours of the enrolled phrases ("stopwatch", "yesterday"), which must match
+nothing either. Everything is generated from fixed seeds, in two parts that share no take, no off-topic
+sentence and no other voice:
+
+- ``tune``: the rejection threshold and margin are chosen on it (``--sweep`` prints the grid);
+- ``held-out``: the figures reported; nothing was chosen on it.
+
+Printed: right % by pocketsphinx with the project's matcher (as ``voice-assist ask --wav``) and by example
+matching; off-topic speech answered; neighbours in other voices taken for an enrolled phrase; the cost of one
+match with 100 phrases x 3 takes enrolled (absolute times on a shared 2-core machine: read them as rough);
+the memory the takes hold; how long enrolling takes to say.
+
+    .venv/bin/python scripts/bench_examples.py                  # held-out figures, the module's thresholds
+    .venv/bin/python scripts/bench_examples.py --split tune --sweep
+    .venv/bin/python scripts/bench_examples.py --skip-recognizer
+    python3 scripts/bench_examples.py --features-only          # any Python with python_speech_features too
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.slurred import ENROLMENT, OTHER_VOICES, TEST, other_voice, take  # noqa: E402
+from voice_assist import examples  # noqa: E402
+from voice_assist.audio_format import seconds_of  # noqa: E402
+from voice_assist.examples import ExampleMatch, ExampleMatcher  # noqa: E402
+
+COMMANDS = ("stop", "repeat", "more", "yes", "no", "slower", "faster", "louder", "quieter", "topics")
+TAKES = 3
+"""Enrolment takes per phrase."""
+TESTS_PER_PHRASE = 6
+"""Test takes per phrase and part."""
+
+SEEDS = {"tune": (100, 200, 500), "held-out": (300, 400, 600)}
+"""Per part: first seed of the enrolment takes, of the test takes, of the off-topic takes."""
+
+NEIGHBOURS = (
+    "stopwatch", "stop sign", "repeated", "repeat prescription", "more or less", "morning", "yesterday",
+    "yes sir", "nobody", "no way", "slow cooker", "flower", "faster than light", "master", "louder music",
+    "powder", "quite a bit", "quiet please", "topical", "top ticks", "overview of the news", "overtime",
+    "because", "cause and effect", "risky factory", "symptom checker", "symphony", "diagnostic tool",
+    "treatment plan for my dog", "treetop", "prevent rust", "presentation",
+)
+"""Words and phrases that sound like enrolled ones; split between the parts by position (even, odd)."""
+
+OFF_TOPIC = (
+    "the weather is nice today", "hello", "coffee", "bus stop", "my sister lives in london",
+    "where are my glasses", "good morning", "thank you", "water please", "the cat is asleep",
+    "turn on the television", "what time is it", "i would like some tea", "the garden needs rain",
+    "call my daughter", "open the window", "lunch is ready", "goodbye", "the dog wants a walk",
+    "pass the salt", "chair", "kitchen", "blanket", "newspaper", "music",
+    "we went to the beach last summer", "the football match starts at eight", "my son is a teacher",
+    "the bread is fresh", "i like this song", "tomorrow is sunday", "the phone is ringing",
+    "close the door", "apples and pears", "it is cold outside", "birthday", "window", "pillow",
+    "grandchildren", "breakfast", "the car is in the garage", "please read the letter",
+    "my feet are cold", "where is the remote", "the film was long", "seven", "purple", "doctor who",
+    "happy new year", "the train was late",
+)
+"""Ordinary speech not about ALS, in the test voice; split between the parts by position (even, odd)."""
+
+FILLER_WORDS = (("call", "light", "open", "play", "turn", "read", "find", "show", "bring", "check"),
+                ("kitchen", "anna", "radio", "window", "letter", "garden", "photos", "blanket", "doctor"))
+"""Made-up phrases that fill the enrolment up to 100 phrases for the cost measurement."""
+
+PROMPT_SECONDS = 1.2
+"""How long the assistant takes to ask for one take ("Say: stop."), at its normal rate."""
+
+
+@dataclass(frozen=True)
+class Said:
+    text: str
+    expected: str | None
+    """The enrolled phrase it is, or None when it must match nothing."""
+    pcm: bytes
+
+
+@dataclass(frozen=True)
+class Material:
+    enrolment: dict[str, list[bytes]]
+    tests: list[Said]
+    off_topic: list[Said]
+    neighbours: list[Said]
+
+
+def topic_names() -> dict[str, str]:
+    """Topic title (lower case, as said) -> section id, from the shipped factsheets."""
+    from voice_assist.config import BUNDLED_CONTENT
+    from voice_assist.content import load_library
+
+    return {section.title.lower(): section.id for section in load_library([BUNDLED_CONTENT]).topics()}
+
+
+def material(split: str, phrases: Sequence[str]) -> Material:
+    enrol_seed, test_seed, off_seed = SEEDS[split]
+    parity = 0 if split == "tune" else 1
+    enrolment = {phrase: [take(phrase, ENROLMENT, enrol_seed + n) for n in range(TAKES)] for phrase in phrases}
+    tests = [Said(phrase, phrase, take(phrase, TEST, test_seed + n))
+             for phrase in phrases for n in range(TESTS_PER_PHRASE)]
+    off_topic = [Said(text, None, take(text, TEST, off_seed + n))
+                 for text in OFF_TOPIC[parity::2] for n in range(2)]
+    voices = OTHER_VOICES[2 * parity:2 * parity + 2]
+    neighbours = [Said(f"{text} [{voice}]", None, other_voice(text, voice))
+                  for text in NEIGHBOURS[parity::2] for voice in voices]
+    return Material(enrolment, tests, off_topic, neighbours)
+
+
+def enrolled(enrolment: dict[str, list[bytes]], **thresholds: float) -> ExampleMatcher:
+    matcher = ExampleMatcher(**thresholds)
+    for phrase, takes in enrolment.items():
+        for pcm in takes:
+            if not matcher.add(phrase, pcm):
+                print(f"  (a take of {phrase!r} held no voice)")
+    return matcher
+
+
+# ---- scoring ----
+
+@dataclass(frozen=True)
+class Scores:
+    right: int
+    wrong: int
+    """Test takes taken for another phrase (worse than a refusal: a wrong command is carried out)."""
+    tests: int
+    off_answered: int
+    off_topic: int
+    neighbours_taken: int
+    neighbours: int
+
+    def line(self) -> str:
+        return (f"right {self.right}/{self.tests} ({self.right / self.tests:.0%}), wrong {self.wrong}; "
+                f"off-topic answered {self.off_answered}/{self.off_topic} "
+                f"({self.off_answered / self.off_topic:.0%}); other voices' neighbours taken "
+                f"{self.neighbours_taken}/{self.neighbours} ({self.neighbours_taken / self.neighbours:.0%})")
+
+
+def accepted(match: ExampleMatch | None, reject: float, relative: float) -> str | None:
+    """The phrase ``match`` is under these thresholds, or None."""
+    return match.phrase if match and match.distance <= reject and match.relative <= relative else None
+
+
+def score(results: dict[str, list[tuple[Said, ExampleMatch | None]]], reject: float, relative: float) -> Scores:
+
+    tests, off, near = results["tests"], results["off_topic"], results["neighbours"]
+    got = [(accepted(match, reject, relative), said.expected) for said, match in tests]
+    return Scores(sum(phrase == expected for phrase, expected in got),
+                  sum(phrase not in (None, expected) for phrase, expected in got), len(tests),
+                  sum(accepted(match, reject, relative) is not None for _, match in off), len(off),
+                  sum(accepted(match, reject, relative) is not None for _, match in near), len(near))
+
+
+def raw_results(found: Material) -> dict[str, list[tuple[Said, ExampleMatch | None]]]:
+    """Every utterance's best phrase with no threshold, so that thresholds can be swept afterwards."""
+    open_matcher = enrolled(found.enrolment, reject_distance=np.inf, max_relative_distance=np.inf)
+    return {name: [(said, open_matcher.match(said.pcm)) for said in getattr(found, name)]
+            for name in ("tests", "off_topic", "neighbours")}
+
+
+def sweep(results: dict[str, list[tuple[Said, ExampleMatch | None]]]) -> None:
+    print("  sweep (reject distance x most relative distance): right % / off-topic answered / neighbours taken")
+    distances = [match.distance for _, match in results["tests"] if match is not None]
+    rejects = np.round(np.percentile(distances, np.arange(70, 101, 5)), 2)
+    relatives = (0.7, 0.75, 0.8, 0.85, 0.9, np.inf)
+    best: tuple[int, float, float] | None = None
+    for reject in rejects:
+        cells = []
+        for relative in relatives:
+            scores = score(results, reject, relative)
+            cells.append(f"{relative}:{scores.right / scores.tests:4.0%}/{scores.off_answered:2d}/"
+                         f"{scores.neighbours_taken:2d}")
+            allowed = 0.02 * scores.off_topic >= scores.off_answered and \
+                0.02 * scores.neighbours >= scores.neighbours_taken
+            if allowed and (best is None or scores.right > best[0]):
+                best = (scores.right, float(reject), float(relative))
+        print(f"    {reject:5.2f}: " + "  ".join(cells))
+    print(f"  best within the limits (<= 2 % off-topic and neighbours): {best}")
+
+
+def show_errors(results: dict[str, list[tuple[Said, ExampleMatch | None]]], reject: float, relative: float) -> None:
+    for name, rows in results.items():
+        for said, match in rows:
+            got = accepted(match, reject, relative)
+            if got != said.expected:
+                detail = f"{match.phrase} d={match.distance:.2f} r={match.relative:.2f}" if match else "no voice"
+                print(f"    [{name}] {said.text!r}: got {got!r} ({detail})")
+
+
+# ---- the recognizer ----
+
+@dataclass(frozen=True)
+class Recognized:
+    said: Said
+    heard: str
+    """pocketsphinx's best guess."""
+    got: str | None
+    """The command or section the project's matcher took it for; None for no answer."""
+    right: bool
+
+
+def recognized(utterances: list[Said], topics: dict[str, str],
+               pronunciations: dict[str, list[str]] | None = None) -> list[Recognized]:
+    """What pocketsphinx and the project's matcher make of each utterance (as ``voice-assist ask --wav`` does);
+    ``pronunciations`` (word -> CMU phone strings) are added to its dictionary as other ways to say the word."""
+    from voice_assist.config import BUNDLED_CONTENT
+    from voice_assist.content import load_library
+    from voice_assist.match import Matcher, MatchKind
+    from voice_assist.recognize import domain_of
+    from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
+
+    library = load_library([BUNDLED_CONTENT])
+    matcher = Matcher(library)
+    results = []
+    with tempfile.TemporaryDirectory() as cache:
+        recognizer = PocketsphinxRecognizer(domain_of(library), cache_dir=Path(cache))
+        for word, phones in (pronunciations or {}).items():
+            for said in phones:
+                _add_pronunciation(recognizer._decoder, word, said)  # private: an experiment, not a feature
+        for said in utterances:
+            recognizer.accept(said.pcm)
+            transcript = recognizer.finish()
+            match = matcher.match(transcript.alternatives) if transcript.alternatives else None
+            if match is None:
+                got = None
+            elif match.kind is MatchKind.COMMAND:
+                got = str(match.command)
+            else:
+                got = match.section if match.kind is MatchKind.ANSWER else None
+            expected = topics.get(said.text, said.text) if said.expected else None
+            right = got is not None and expected is not None and (got == expected or got.startswith(expected + "/"))
+            results.append(Recognized(said, transcript.text, got, right))
+    return results
+
+
+def recognizer_line(results: list[Recognized]) -> str:
+    tests = [r for r in results if r.said.expected]
+    off = [r for r in results if not r.said.expected]
+    right, answered = sum(r.right for r in tests), sum(r.got is not None for r in off)
+    return (f"right {right}/{len(tests)} ({right / len(tests):.0%}); off-topic answered {answered}/{len(off)} "
+            f"({answered / len(off):.0%})")
+
+
+def _add_pronunciation(decoder: Any, word: str, phones: str) -> None:
+    """Another pronunciation of ``word``: pocketsphinx names them word(2), word(3)..., some taken by CMUdict's."""
+    for number in range(2, 20):
+        try:
+            decoder.add_word(f"{word}({number})", phones, True)
+            return
+        except RuntimeError:  # that name is taken
+            continue
+
+
+def phone_pronunciations(enrolment: dict[str, list[bytes]]) -> dict[str, list[str]]:
+    """What pocketsphinx's phone decoder (allphone) hears in each enrolment take of each one-word phrase."""
+    import pocketsphinx
+
+    from voice_assist.recognize.sphinx_files import acoustic_model_path, model_dir
+
+    decoder = pocketsphinx.Decoder(hmm=str(acoustic_model_path()), allphone=str(model_dir() / "en-us-phone.lm.bin"),
+                                   lw=2.0, beam=1e-20, pbeam=1e-20, loglevel="ERROR")  # CMU's allphone settings
+    found: dict[str, list[str]] = {}
+    for phrase, takes in enrolment.items():
+        if " " in phrase:
+            continue
+        for pcm in takes:
+            decoder.start_utt()
+            decoder.process_raw(pcm, False, True)
+            decoder.end_utt()
+            phones = " ".join(segment.word for segment in decoder.seg()
+                              if segment.word[:1].isalpha() and segment.word != "SIL")  # not +NOISE+ nor silence
+            if phones and phones not in found.get(phrase, []):
+                found.setdefault(phrase, []).append(phones)
+    return found
+
+
+# ---- cost and memory ----
+
+def cost(found: Material, phrases: Sequence[str]) -> None:
+    fillers = [f"{verb} {thing}" for verb, thing in itertools.product(*FILLER_WORDS)]
+    extra = fillers[:100 - len(phrases)]
+    enrolment = dict(found.enrolment)
+    enrolment.update({phrase: [take(phrase, ENROLMENT, 900 + n) for n in range(TAKES)] for phrase in extra})
+    tracemalloc.start()
+    matcher = enrolled(enrolment)
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    matcher.match(found.tests[0].pcm)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    times, right = [], 0
+    for said in found.tests:
+        started = time.perf_counter()
+        match = matcher.match(said.pcm)
+        times.append(time.perf_counter() - started)
+        right += match is not None and match.phrase == said.expected
+    times.sort()
+    off = sum(matcher.match(said.pcm) is not None for said in found.off_topic)
+    near = sum(matcher.match(said.pcm) is not None for said in found.neighbours)
+    print(f"  with {len(matcher.phrases)} phrases x {TAKES} takes enrolled: right {right}/{len(found.tests)} "
+          f"({right / len(found.tests):.0%}); off-topic answered {off}/{len(found.off_topic)}; neighbours taken "
+          f"{near}/{len(found.neighbours)}")
+    print(f"  cost per utterance (wall clock, shared 2-core machine): mean {statistics.mean(times) * 1000:.0f} ms, "
+          f"p90 {times[int(0.9 * len(times))] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms "
+          f"(audio {statistics.mean(seconds_of(s.pcm) for s in found.tests):.1f} s on average)")
+    print(f"  memory: the enrolled takes hold {held / 1e6:.1f} MB; one match allocates at most {peak / 1e6:.1f} MB "
+          "more")
+
+
+def speaking_time(found: Material) -> None:
+    takes = [pcm for takes in found.enrolment.values() for pcm in takes]
+    spoken = sum(seconds_of(pcm) for pcm in takes)
+    voiced = sum((span[1] - span[0] + 1) * examples.HOP_SECONDS for pcm in takes
+                 if (span := examples.voiced_span(pcm)) is not None)
+    prompts = len(takes) * PROMPT_SECONDS
+    print(f"  enrolling {len(found.enrolment)} phrases x {TAKES} takes: {voiced / 60:.1f} min of voice, "
+          f"{spoken / 60:.1f} min of recordings, about {(spoken + prompts) / 60:.1f} min with the prompts")
+
+
+def write(found: Material, folder: Path) -> None:
+    from voice_assist.example_store import ExampleStore
+    from voice_assist.recordings import write_wav
+
+    store = ExampleStore(folder / "voice")
+    for phrase, takes in found.enrolment.items():
+        store.replace(phrase, takes)
+    (folder / "said").mkdir(parents=True, exist_ok=True)
+    for number, said in enumerate(found.tests + found.off_topic + found.neighbours):
+        name = said.expected or "oov_" + "".join(c if c.isalnum() else "_" for c in said.text)
+        write_wav(folder / "said" / f"{name}-{number}.wav", said.pcm)
+    print(f"  wrote the audio to {folder}")
+
+
+def features_only() -> None:
+    """Speed of the numpy MFCC against python_speech_features (when importable) on the same audio."""
+    pcm = take("risk factors", TEST, 1)
+    candidates: dict[str, Callable[[], object]] = {"numpy (examples.mfcc)": lambda: examples.mfcc(pcm)}
+    try:
+        from python_speech_features import mfcc as psf_mfcc  # type: ignore[import-not-found]
+
+        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+        candidates["python_speech_features"] = lambda: psf_mfcc(samples, 16000, nfft=512)
+    except ImportError:
+        print("  python_speech_features is not installed here")
+    for name, run in candidates.items():
+        run()
+        started = time.perf_counter()
+        for _ in range(50):
+            run()
+        print(f"  {name}: {(time.perf_counter() - started) / 50 * 1000:.2f} ms for {seconds_of(pcm):.1f} s of audio")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=tuple(SEEDS), default="held-out")
+    parser.add_argument("--sweep", action="store_true", help="print the thresholds grid")
+    parser.add_argument("--errors", action="store_true", help="print every utterance handled wrongly")
+    parser.add_argument("--skip-recognizer", action="store_true")
+    parser.add_argument("--skip-cost", action="store_true")
+    parser.add_argument("--features-only", action="store_true")
+    parser.add_argument("--write", type=Path, metavar="FOLDER",
+                        help="also write the part's audio as WAV files: enrolment takes in the layout of the user's "
+                             "voice folder (FOLDER/voice), test takes named after their phrase, the rest oov_*")
+    parser.add_argument("--phone-pronunciations", action="store_true",
+                        help="also: the recognizer with the enrolment takes' phone decodes added to its dictionary")
+    args = parser.parse_args()
+    if args.features_only:
+        features_only()
+        return
+    topics = topic_names()
+    phrases = [*COMMANDS, *topics]
+    started = time.perf_counter()
+    found = material(args.split, phrases)
+    print(f"{args.split} part: {len(phrases)} phrases x {TAKES} enrolment takes, {len(found.tests)} test takes, "
+          f"{len(found.off_topic)} off-topic takes, {len(found.neighbours)} neighbours in other voices "
+          f"(made in {time.perf_counter() - started:.0f} s)")
+    if args.write:
+        write(found, args.write)
+    results = raw_results(found)
+    reject, relative = examples.REJECT_DISTANCE, examples.MAX_RELATIVE_DISTANCE
+    print(f"example matching, reject above {reject}, relative distance at most {relative}: "
+          f"{score(results, reject, relative).line()}")
+    if args.sweep:
+        sweep(results)
+    if args.errors:
+        show_errors(results, reject, relative)
+    if not args.skip_recognizer:
+        results = recognized(found.tests + found.off_topic, topics)
+        print(f"pocketsphinx + matcher: {recognizer_line(results)}")
+        if args.errors:
+            print("\n".join(f"    {r.said.text!r} -> {r.heard!r} -> {r.got}" for r in results if not r.right))
+        if args.phone_pronunciations:
+            added = phone_pronunciations(found.enrolment)
+            single = [said for said in found.tests if said.text in added]
+            before = sum(r.right for r in results if r.said in single)
+            results = recognized(found.tests + found.off_topic, topics, added)
+            after = sum(r.right for r in results if r.said in single)
+            print(f"pocketsphinx + matcher, the enrolment takes' phone decodes added to the dictionary for "
+                  f"{len(added)} one-word phrases: {recognizer_line(results)}; on those phrases {after}/{len(single)} "
+                  f"(without: {before}/{len(single)})")
+            if args.errors:
+                print("\n".join(f"    {word}: {' | '.join(phones)}" for word, phones in added.items()))
+                print("\n".join(f"    {r.said.text!r} -> {r.heard!r} -> {r.got}" for r in results if not r.right))
+    if not args.skip_cost:
+        cost(found, phrases)
+    speaking_time(found)
+
+
+if __name__ == "__main__":
+    main()
