@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pytest
 
@@ -35,6 +36,7 @@ from voice_assist.events import (
     Voice,
     replies,
 )
+from voice_assist.history import Outcome, turn_of
 from voice_assist.scanning import (
     SCAN_ROUNDS,
     SELECT_GRACE_SECONDS,
@@ -325,3 +327,14 @@ def test_only_im_here_or_a_caregiver_key_stops_the_alarm(listener):
     listener.send(Typed("help me", at=listener.now))
     assert any(isinstance(action, SilenceAlarm) for action in listener.send(CaregiverKey(listener.now)))
     assert listener.conversation.status.state is not State.ALARM
+
+
+def test_a_passage_chosen_by_scanning_goes_into_the_caregivers_record(listener):
+    listener.send(Typed("scan", at=listener.now))
+    actions = listener.choose("Prevention")
+    reading = [reply for reply in replies(actions) if reply.text]
+    assert reading and reading[0].section == "prevention"
+    heard = listener.conversation.status.heard
+    turn = turn_of(reading[0], heard, "Prevention", datetime(2026, 12, 2, 9, 0).astimezone())
+    assert turn is not None and (turn.outcome, turn.section, turn.heard) == (Outcome.ANSWER, "prevention", heard)
+    assert "scanning" in heard

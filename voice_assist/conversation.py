@@ -178,6 +178,8 @@ LONG_PRESS_SECONDS = 2.0
 """A switch held down this long calls for help: far longer than a press that selects."""
 
 ALARM_OFF = "The alarm is off."
+CHOSEN_BY_SCANNING = "(chosen by scanning)"
+"""What the screen and the caregiver's record show as heard for a passage chosen by a sound or the switch."""
 
 
 
@@ -659,9 +661,10 @@ class Conversation:
         """Read a passage while scanning; a sound stops it, and the options for what next follow it."""
         self._scan = replace(scan, answering=True, menu=after_answer_menu(has_more=bool(self._reading.unread)))
         self._reading = replace(self._reading, last_text=reply.text, last_section=reply.section)
-        self._show(section=reply.section)
+        self._show(section=reply.section, state=State.SPEAKING, said=reply.text, heard=CHOSEN_BY_SCANNING)
+        self._moment = replace(self._moment, quiet_since=None)
         log.info("Reading %s by scanning", reply.section)
-        return self._say(reply.text, interrupt=True)
+        return [Reply(reply.text, section=reply.section, interrupt=True)]
 
     def _stop_scanning(self, said: str) -> list[Action]:
         self._scan = None

@@ -125,7 +125,7 @@ def outcome_of(reply: Reply) -> Outcome | None:
     """What kind of turn a reply ends; None for what answers nobody (the greeting, a fault notice)."""
     match = reply.match
     if match is None:
-        return None
+        return Outcome.ANSWER if reply.section else None  # chosen by scanning: no words were heard
     if match.kind is MatchKind.COMMAND:
         return Outcome.COMMAND
     if reply.section:
@@ -142,10 +142,10 @@ def outcome_of(reply: Reply) -> Outcome | None:
 def turn_of(reply: Reply, heard: str, title: str, now: datetime) -> Turn | None:
     """The record of a reply to ``heard``; None when it answers nobody."""
     outcome = outcome_of(reply)
-    if outcome is None or reply.match is None:
+    if outcome is None:
         return None
     said = " ".join(reply.text.split()[:SAID_WORDS])
-    return Turn(now, heard, outcome, reply.section, title, said, reply.match.command)
+    return Turn(now, heard, outcome, reply.section, title, said, reply.match.command if reply.match else None)
 
 
 class History:

@@ -302,9 +302,9 @@ class VoiceLoop:
 
     def _keep(self, reply: Reply) -> None:
         """Add a reply to an utterance to the history."""
-        if self._history is None or reply.match is None:
+        if self._history is None:
             return
-        heard = reply.match.heard or self.status.heard
+        heard = (reply.match.heard if reply.match else "") or self.status.heard
         title = self.conversation.library.spoken_title(reply.section) if reply.section else ""
         turn = turn_of(reply, heard, title, self._history.now())
         if turn is not None:
