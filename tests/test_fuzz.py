@@ -153,8 +153,12 @@ def test_any_conversation_gets_a_reply_every_turn(library: Library, matcher: Mat
                                                   turns: list[list[str]]) -> None:
     dialogue = Conversation(library, Voice(150, 0.9), matcher)
     for alternatives in turns:
+        alarm = dialogue.alarm_sounding  # while the call for help sounds, only "stop the alarm" gets a reply
         actions = dialogue.handle(Heard(tuple(alternatives), whole=True))
-        [reply] = replies(actions)
+        said = replies(actions)
+        if alarm and not said:
+            continue
+        [reply] = said
         assert isinstance(reply.text, str)
         assert reply.section is None or library.section(reply.section)
         for voice in (action.voice for action in actions if isinstance(action, ChangeVoice)):
