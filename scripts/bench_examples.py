@@ -480,7 +480,7 @@ def confidence_table(found: Material, topics: dict[str, str]) -> None:
           f"for {sum(ex.phrase == o.said.expected for o, ex in disagree)}, the recognizer for "
           f"{sum(o.said.expected is not None and is_right(o.alone, o.said.text, topics) for o, _ in disagree)}; "
           f"example confidences {np.round(sorted(ex.confidence for _, ex in disagree), 2)} "
-          f"(overruling at {by_example.OVERRULE_CONFIDENCE})")
+          f"(acting from {by_example.CHANGE_CONFIDENCE}, stop from {by_example.STOP_CONFIDENCE})")
 
 
 def take_spread(found: Material) -> None:
@@ -524,7 +524,9 @@ def clean_unchanged(count: int, enrolment: dict[str, list[bytes]]) -> None:
     new = through_core(said, nothing)
     same = sum(a.alone == b.combined for a, b in zip(old, new, strict=True))
     print(f"  nothing enrolled, {len(said)} clean questions in other voices: the same action as before learning "
-          f"existed for {same}/{len(said)}")
+          f"existed for {same}/{len(said)}" + "".join(f"; {a.said.text!r}: heard {a.heard!r} -> {a.alone}, now "
+                                                     f"{b.heard!r} -> {b.combined}"
+                                                     for a, b in zip(old, new, strict=True) if a.alone != b.combined))
     changed = [o for o in through_core(said, enrolled(enrolment)) if o.combined != o.alone]
     print(f"  the test voice enrolled, the same questions: the same action as with nothing enrolled for "
           f"{len(said) - len(changed)}/{len(said)}" + "".join(f"; {o.said.text!r}: {o.alone} -> {o.combined}"

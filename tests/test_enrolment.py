@@ -9,7 +9,7 @@ import math
 import pytest
 
 from voice_assist import enrolment
-from voice_assist.by_example import CHANGE_CONFIDENCE, OVERRULE_CONFIDENCE
+from voice_assist.by_example import CHANGE_CONFIDENCE
 from voice_assist.conversation import OFFER_SECONDS, Conversation
 from voice_assist.enrolment import (
     FORGET_VOICE_QUESTION,
@@ -283,9 +283,9 @@ def test_commands_that_change_something_need_more_certainty_than_stop(dialogue):
     assert any(isinstance(action, SoundAlarm) for action in alarm)
 
 
-def test_a_recognizer_sure_of_something_else_is_overruled_only_by_a_surer_example(dialogue):
-    assert acted(hear(dialogue, "what causes als", example=example("slower", OVERRULE_CONFIDENCE / 2)))[1] == "causes"
-    assert acted(hear(dialogue, "what causes als", example=example("slower", OVERRULE_CONFIDENCE)))[0] == "slower"
+def test_a_confident_enough_example_is_taken_over_what_the_recognizer_made_of_the_sound(dialogue):
+    assert acted(hear(dialogue, "what causes als", example=example("slower", CHANGE_CONFIDENCE / 2)))[1] == "causes"
+    assert acted(hear(dialogue, "lower", example=example("more", CHANGE_CONFIDENCE)))[0] == "more"
 
 
 def test_without_a_match_by_example_nothing_changes(matcher, dialogue):

@@ -1,11 +1,17 @@
 """One rule for combining the recognizer's match with the match by the user's own recordings (``examples.py``).
 
 The recognizer fails on the slurred speech that the example matcher was made for, and the example matcher
-knows only a few phrases; so an utterance is taken as an enrolled phrase when its sound matched that phrase
-confidently enough and the recognizer did not hear something else clearly. When both are sure and disagree,
-the example match must be surer still (``OVERRULE_CONFIDENCE``). How sure depends on what the phrase does:
-"stop" is always cheap to take; anything that changes something (the voice, a topic read out, the alarm)
-needs more (issue #14's principle).
+knows only a few phrases, said alone; so an utterance is taken as an enrolled phrase when its sound matched
+that phrase confidently enough, whatever the recognizer made of it. How confident depends on what the phrase
+does: "stop" is always cheap to take; anything that changes something (the voice, a topic read out, the
+alarm) needs more (issue #14's principle).
+
+When the recognizer acted on something else, the example was measured right, not the recognizer: on the tune
+part of scripts/bench_examples.py (``--through-core --sweep``) the recognizer acted on another command or
+section for 17 test takes that the example matcher matched, and the example was right for all 17, the
+recognizer for none. So a sure recognizer is not given a veto; a question said in words is not matched by
+example in the first place, being far longer than any enrolled phrase (the clean questions of the bench were
+answered the same with the test voice enrolled as with nothing enrolled).
 
 A matched command acts as that command; a matched topic name reads that topic from its start. While
 scanning or while the alarm sounds, speech only steers, so a matched topic name is not taken there (the
@@ -27,15 +33,11 @@ CHEAP_COMMANDS = frozenset({Command.STOP})
 silence."""
 
 STOP_CONFIDENCE = 0.0
-CHANGE_CONFIDENCE = 0.1
-"""Confidence (``ExampleMatch.confidence``) a match by example needs to act, for "stop" and for the rest."""
-
-OVERRULE_CONFIDENCE = 0.3
-"""Confidence a match by example needs to overrule a recognizer that is sure of something else."""
-
-SURE_ANSWER_SCORE = 80.0
-"""A recognizer's answer this well matched is sure (as ``conversation.QUICK_END_SCORE``); every command it
-matched is (the matcher takes commands only at 84 and above)."""
+CHANGE_CONFIDENCE = 0.05
+"""Confidence (``ExampleMatch.confidence``) a match by example needs to act, for "stop" and for the rest. On the
+tune part, of the example matches of 190 utterances (108 test takes, 50 off-topic, 32 other voices'
+neighbours), 101 were right and 2 wrong (confidence 0.01 and 0.09); from 0.05, 94 right and 1 wrong; from 0.1,
+83 right and none wrong."""
 
 
 def combined(recognized: Match, example: ExampleMatch | None, library: Library) -> Match:
@@ -46,8 +48,6 @@ def combined(recognized: Match, example: ExampleMatch | None, library: Library) 
     if by_example is None or _agree(recognized, by_example):
         return recognized
     needed = STOP_CONFIDENCE if by_example.command in CHEAP_COMMANDS else CHANGE_CONFIDENCE
-    if _sure(recognized):
-        needed = max(needed, OVERRULE_CONFIDENCE)
     return by_example if example.confidence >= needed else recognized
 
 
@@ -69,8 +69,3 @@ def _agree(recognized: Match, by_example: Match) -> bool:
     section = by_example.section or ""
     return recognized.kind is MatchKind.ANSWER and (recognized.section or "").split("/")[0] == section
 
-
-def _sure(recognized: Match) -> bool:
-    if recognized.kind is MatchKind.COMMAND:
-        return True
-    return recognized.kind is MatchKind.ANSWER and not recognized.uncertain and recognized.score >= SURE_ANSWER_SCORE
