@@ -298,3 +298,16 @@ def test_while_learning_a_match_by_example_acts_as_nothing(dialogue):
     hear(dialogue, "learn my voice")
     assert hear(dialogue, "", example=example("louder", 1.0)) == [MeasureTake("stop")]
 
+
+
+def test_the_doctor_says_how_many_phrases_are_learned_and_where(tmp_path, monkeypatch):
+    from tests.slurred import ENROLMENT, take
+    from voice_assist.example_store import ExampleStore, voice_folder
+    from voice_assist.ops.doctor import Status, check_voice
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert "not learned" in check_voice().detail
+    ExampleStore(voice_folder()).replace("stop", [take("stop", ENROLMENT, seed) for seed in range(3)])
+    found = check_voice()
+    assert found.status is Status.OK
+    assert found.detail.startswith(f"1 phrase learned from 3 recordings in {voice_folder()}")

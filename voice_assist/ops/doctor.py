@@ -157,7 +157,8 @@ def check_voice() -> Finding:
     if not stored.takes:
         return Finding("your voice", Status.OK, f"not learned: no recordings in {voice_folder()} (say 'learn my "
                        "voice' to teach the assistant how the user says the commands and topics)")
-    return Finding("your voice", Status.OK, f"{len(stored.takes)} phrases learned from {takes} recordings in "
+    learned = f"{len(stored.takes)} phrase" + ("" if len(stored.takes) == 1 else "s")
+    return Finding("your voice", Status.OK, f"{learned} learned from {takes} recordings in "
                    f"{voice_folder()} ('forget my voice' deletes them)")
 
 
