@@ -25,6 +25,7 @@ from voice_assist.events import (
     Action,
     AlarmFailed,
     ForgetHistory,
+    ForgetVoice,
     Heard,
     NoMicrophoneAtStart,
     Reply,
@@ -32,8 +33,10 @@ from voice_assist.events import (
     Started,
     Typed,
     Voice,
+    VoiceForgotten,
     replies,
 )
+from voice_assist.example_store import ExampleStore, voice_folder
 from voice_assist.explain import explain
 from voice_assist.history import History, history_for
 from voice_assist.history_report import parse_since, print_report
@@ -46,6 +49,7 @@ from voice_assist.sounds import SoundDetector
 from voice_assist.speak import SpeechOutput
 from voice_assist.switch import SwitchChange, SwitchStatus, describe_input_devices, open_switch
 from voice_assist.view import TerminalView
+from voice_assist.voice_takes import VoiceTakes
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="only the last AGE, e.g. 7d (days), 24h (hours) or 30m (minutes); default: all kept")
     history.add_argument("--json", action="store_true", help="the same as one JSON object")
     history.set_defaults(handler=_history)
+
+    enrol = commands.add_parser("enrol", help="learn the user's voice: listen hands-free, starting by asking for each "
+                                "command and topic name three times (as when the user says 'learn my voice')")
+    enrol.set_defaults(handler=_enrol)
 
     devices = commands.add_parser("devices", help="list microphones and speakers (for --input-device/--output-device)")
     devices.set_defaults(handler=_devices)
@@ -180,9 +188,12 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _forgetting(actions: list[Action], conversation: Conversation, history: History) -> list[Action]:
-    """``actions`` with "forget history" carried out (``ask`` keeps no history, but deletes it when told to)."""
+    """``actions`` with "forget history" and "forget my voice" carried out (``ask`` keeps no history and learns
+    no voice, but deletes them when told to)."""
     if any(isinstance(action, ForgetHistory) for action in actions):
         return actions + conversation.handle(history.forget())
+    if any(isinstance(action, ForgetVoice) for action in actions):
+        return actions + conversation.handle(VoiceForgotten(ExampleStore(voice_folder()).forget()))
     return actions
 
 
@@ -223,7 +234,14 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _listen(args: argparse.Namespace, settings: Settings) -> int:
+def _enrol(args: argparse.Namespace, settings: Settings) -> int:
+    """The product, starting by learning the user's voice."""
+    if args.keyboard:
+        raise VoiceAssistError("learning the user's voice needs the microphone: leave out --keyboard")
+    return _listen(args, settings, enrol=True)
+
+
+def _listen(args: argparse.Namespace, settings: Settings, *, enrol: bool = False) -> int:
     """The product: listen, answer aloud, steered by voice."""
     library = _library(settings)
 
@@ -281,8 +299,9 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
           Alarm(settings.alarm_output, settings.output_device, on_problem=alarm_failed) as alarm):
         loop = VoiceLoop(conversation, recognizer, speaker, settings, TerminalView(), on_voice_change=keep_voice,
                          history=_history_kept(settings), reopen_recognizer=reopen_recognizer, alarm=alarm,
-                         sounds=SoundDetector.from_settings(settings), on_scanning_change=keep_scanning)
-        loop.send(Started(typed=args.keyboard, problems=problems))
+                         sounds=SoundDetector.from_settings(settings), on_scanning_change=keep_scanning,
+                         voice=VoiceTakes.load(ExampleStore(voice_folder())))
+        loop.send(Started(typed=args.keyboard, problems=problems, enrol=enrol))
         if args.keyboard:
             run_keyboard(loop, sys.stdin)
             speaker.wait(timeout=60)

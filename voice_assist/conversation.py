@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from voice_assist import enrolment
+from voice_assist.by_example import combined
 from voice_assist.commands import Command
 from voice_assist.config import Settings
 from voice_assist.content import Library, Reading, Start
@@ -29,9 +31,11 @@ from voice_assist.events import (
     CheckPartial,
     ContinueUtterance,
     DecodeAfresh,
+    DropTakes,
     EndUtterance,
     Event,
     ForgetHistory,
+    ForgetVoice,
     Heard,
     HeardSoFar,
     HistoryForgotten,
@@ -54,12 +58,15 @@ from voice_assist.events import (
     Status,
     SwitchChanged,
     SwitchTrouble,
+    TakeMeasured,
+    TakesSaved,
     TooShort,
     TryFinishing,
     Typed,
     UtteranceEnded,
     UtteranceStarted,
     Voice,
+    VoiceForgotten,
 )
 from voice_assist.match import Match, Matcher, MatchKind
 from voice_assist.problems import Problem
@@ -265,6 +272,11 @@ class Conversation:
         self._signals: tuple[float, ...] = ()
         """When the recent wordless signals (short sounds, switch presses) came: three call for help."""
         self._switch_down_at: float | None = None
+        self._enrollable = enrolment.enrollable_phrases(library)
+        self._enrolment: enrolment.Enrolment | None = None
+        """Set while the user's voice is being learned."""
+        self._forget_voice_asked = False
+        """The last reply asked whether to delete the recordings of the user's voice: "yes" does it."""
         self._handlers: dict[type, Callable[[Any], list[Action]]] = {
             Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
             Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
@@ -275,6 +287,7 @@ class Conversation:
             HistoryForgotten: self._history_forgotten, SoundStarted: self._sound_started,
             SoundEnded: self._sound_ended, SwitchChanged: self._switch_changed, CaregiverKey: self._caregiver_key,
             SwitchTrouble: self._switch_trouble, AlarmFailed: self._alarm_failed,
+            TakeMeasured: self._take_measured, TakesSaved: self._takes_saved, VoiceForgotten: self._voice_forgotten,
         }
 
     @property
@@ -320,6 +333,8 @@ class Conversation:
         elif self.scanning_way_in:
             self._scan = Scan(topic_menu(self.library))
             how_to_ask = f"Hello. I will read the topics one at a time. {START_SCANNING}"
+        elif event.enrol:
+            return self._learning_turn(enrolment.begin(self._enrollable), before=_problems_notice(event.problems))
         else:
             how_to_ask = self.greeting()
         return self._say(_problems_notice(event.problems) + how_to_ask)
@@ -327,6 +342,9 @@ class Conversation:
     # --- listening: when an utterance is over, and what is taken while the assistant speaks
 
     def _typed(self, typed: Typed) -> list[Action]:
+        learning = self._learning_asked(typed.text, typed=True)
+        if learning is not None:
+            return learning
         return self._reply_to(self.matcher.match(_guesses([typed.text])), typed.text)
 
     def _utterance_started(self, started: UtteranceStarted) -> list[Action]:
@@ -348,6 +366,8 @@ class Conversation:
         if last is None or abs(began - last) > SAME_PAUSE_SECONDS:  # a new pause is examined afresh
             self._listening = replace(self._listening, pause_start=began, tried_pause=False, next_check=0.0)
         listening = self._listening
+        if self._enrolment is not None:  # a take ends at the full end_silence, never early
+            return []
         if not self._over_speech(pause.speaking):
             if listening.tried_pause or pause.silence_seconds < self.quick_end_silence:
                 return []
@@ -359,6 +379,8 @@ class Conversation:
         return []
 
     def _heard_so_far(self, partial: HeardSoFar) -> list[Action]:
+        if self._enrolment is not None:
+            return []
         if not self._over_speech(partial.speaking):
             return [TryFinishing()] if partial.text else []
         command = self._command_at_end(partial.text) if partial.text else None
@@ -394,12 +416,18 @@ class Conversation:
         return False
 
     def _heard(self, heard: Heard) -> list[Action]:
+        if self._enrolment is not None:
+            return [] if heard.afresh else self._heard_while_learning(heard)
         if heard.afresh:
             return self._heard_afresh(heard)
         if self._scan is not None or self.alarm_sounding:
             return self._heard_aside(heard)
+        learning = None if self._over_speech(heard.speaking) else self._learning_asked(
+            next(iter(_guesses(heard.alternatives)), ""))
+        if learning is not None:
+            return [EndUtterance(), *learning] if heard.at_pause else learning
         alternatives = self._after_fragment(_guesses(heard.alternatives), heard.speaking)
-        match = self.matcher.match(alternatives)
+        match = combined(self.matcher.match(alternatives), heard.example, self.library)
         said = match.heard or (alternatives[0] if alternatives else "")
         if heard.at_pause:
             if not (_makes_sense(match) and _sounds_finished(said)):
@@ -443,7 +471,7 @@ class Conversation:
         settings): the sound that selected was a sound, and a hum heard as words must not answer."""
         self._listening = replace(self._listening, spoke_over=False, fragment=())
         ended: list[Action] = [EndUtterance()] if heard.at_pause else []
-        match = self.matcher.match(_guesses(heard.alternatives))
+        match = combined(self.matcher.match(_guesses(heard.alternatives)), heard.example, self.library)
         if match.kind is not MatchKind.COMMAND or (self._over_speech(heard.speaking) and self._is_own_echo(match)):
             log.info("Heard %r while %s: not taken", match.heard, self.status.state)
             return ended
@@ -469,6 +497,8 @@ class Conversation:
             return self._call_for_help("the switch was held down")
         if self._scan is not None:
             return self._scan_on(silence)
+        if self._enrolment is not None:
+            return self._quiet_while_learning(silence)
         listening = self._listening
         if listening.fragment and silence.at - listening.fragment_at >= FRAGMENT_WAIT_SECONDS:
             self._listening = replace(listening, fragment=())
@@ -701,8 +731,9 @@ class Conversation:
         return [ChangeScanning(changed), *self._say(said, interrupt=True)]
 
     def _help_or_scanning(self, match: Match, heard: str) -> list[Action] | None:
-        """The reply when the alarm sounds, help is called, or scanning is steered; None otherwise. While the
-        alarm sounds only "I'm here" is taken, and while scanning only what steers it."""
+        """The reply when the alarm sounds, help is called, scanning is steered, or the recordings of the user's
+        voice are to be deleted; None otherwise. While the alarm sounds only "I'm here" is taken, and while
+        scanning only what steers it."""
         command = Command(match.command) if match.kind is MatchKind.COMMAND and match.command else None
         if self.alarm_sounding:
             return self._silence_alarm(heard) if command is Command.IM_HERE else []
@@ -715,7 +746,7 @@ class Conversation:
         if command is Command.SCAN:
             self._show(heard=heard, section=None)
             return self._start_scanning(self._moment.now)
-        return None
+        return self._forget_voice_confirmed(command, heard)
 
     # --- the call for help
 
@@ -725,8 +756,10 @@ class Conversation:
         self._signals = ()
         self._reading = replace(self._reading, continuing=False, clarifying=(), forget_asked=False,
                                 scan_offered=False)
-        self._show(state=State.ALARM, said="", section=None)
-        return [Reply("", interrupt=True), SoundAlarm(why)]
+        learning: list[Action] = [DropTakes()] if self._enrolment is not None else []
+        self._enrolment = None
+        self._show(state=State.ALARM, said="", section=None, learning=None)
+        return [Reply("", interrupt=True), *learning, SoundAlarm(why)]
 
     def _silence_alarm(self, heard: str) -> list[Action]:
         log.warning("The alarm was stopped (%s)", heard or "a key")
@@ -734,6 +767,8 @@ class Conversation:
         return [SilenceAlarm(f"heard {heard!r}" if heard else ""), *self._say(ALARM_OFF)]
 
     def _caregiver_key(self, _key: CaregiverKey) -> list[Action]:
+        if self._enrolment is not None and not self.alarm_sounding:
+            return self._learning_turn(enrolment.stop(self._enrolment), interrupt=True)
         return self._silence_alarm("") if self.alarm_sounding else []
 
     def _switch_trouble(self, trouble: SwitchTrouble) -> list[Action]:
@@ -744,6 +779,90 @@ class Conversation:
     def _alarm_failed(self, failed: AlarmFailed) -> list[Action]:
         self._show(problem=f"The call for help could not sound as set up: {failed.problem}")
         return []
+
+    # --- learning the user's voice (enrolment.py: what to ask; the loop measures and keeps the takes)
+
+    def _learning_asked(self, said: str, *, typed: bool = False) -> list[Action] | None:
+        """ "learn my voice", "learn stop again" or "forget my voice" said whole; None for anything else."""
+        request = enrolment.requested(said, self._enrollable)
+        if request is None:
+            return None
+        log.info("Heard %r → %s", said, "forget my voice" if request.forget else f"learn {len(request.learn)} "
+                 "phrases")
+        self._reading = replace(self._reading, continuing=False, unread=(), clarifying=(), forget_asked=False)
+        self._show(heard=said, section=None)
+        if request.forget:
+            self._forget_voice_asked = True
+            return self._say(enrolment.FORGET_VOICE_QUESTION, interrupt=True)
+        if typed:
+            return self._say(enrolment.NEEDS_MICROPHONE)
+        return self._learning_turn(enrolment.begin(request.learn), interrupt=True)
+
+    def _learning_turn(self, turn: enrolment.Turn, *, interrupt: bool = False, before: str = "") -> list[Action]:
+        """Go on as learning says: its actions first, then its words (none: wait for the loop's report)."""
+        self._enrolment = turn.enrolment
+        self._show(learning=turn.enrolment.progress if turn.enrolment is not None else None)
+        text = f"{before}{turn.text}"
+        if text:
+            return [*turn.actions, *self._say(text, interrupt=interrupt)]
+        self._show(state=State.LISTENING if turn.enrolment is None else State.THINKING)
+        return list(turn.actions)
+
+    def _heard_while_learning(self, heard: Heard) -> list[Action]:
+        """An utterance while learning: a take, or the way out (the recognizer's words act on nothing else)."""
+        assert self._enrolment is not None
+        spoke_over = self._over_speech(heard.speaking)
+        self._listening = replace(self._listening, spoke_over=False, fragment=())
+        said = next(iter(_guesses(heard.alternatives)), "")
+        self._show(heard=said)
+        if spoke_over:
+            log.info("Heard %r over my prompt: not a take", said)
+            self._moment = replace(self._moment, quiet_since=None)  # the reminder counts from now
+        ended: list[Action] = [EndUtterance()] if heard.at_pause else []
+        return ended + self._learning_turn(enrolment.heard(self._enrolment, said, spoke_over=spoke_over))
+
+    def _take_measured(self, take: TakeMeasured) -> list[Action]:
+        if self._enrolment is None:
+            return []
+        log.info("Take of %r: %.2f s of voice, distance %s", take.phrase, take.voiced_seconds, take.distance)
+        return self._learning_turn(enrolment.measured(self._enrolment, take))
+
+    def _quiet_while_learning(self, silence: Silence) -> list[Action]:
+        quiet_since = self._moment.quiet_since
+        if self._enrolment is None or silence.speaking or quiet_since is None \
+                or silence.at - quiet_since < enrolment.REMINDER_SECONDS:
+            return []
+        return self._learning_turn(enrolment.quiet(self._enrolment))
+
+    def _takes_saved(self, saved: TakesSaved) -> list[Action]:
+        """A phrase learned; if it could not be saved, learning stops, and the screen says why."""
+        if not saved.failed:
+            return []
+        self._enrolment = None
+        self._show(problem=f"The recordings of '{saved.phrase}' could not be saved: {saved.failed}", learning=None)
+        return [DropTakes(), *self._say("I could not save the recordings of your voice. A caregiver can see why "
+                                        "on the screen.", interrupt=True)]
+
+    def _forget_voice_confirmed(self, command: Command | None, heard: str) -> list[Action] | None:
+        """After "Shall I delete the recordings of your voice?", a "yes" said just then deletes them; None for
+        anything else (which is then answered as usual)."""
+        asked, self._forget_voice_asked = self._forget_voice_asked, False
+        return self._forget_voice(heard) if asked and command is Command.YES and self._just_said() else None
+
+    def _forget_voice(self, heard: str) -> list[Action]:
+        log.info("Heard %r → forget my voice", heard)
+        self._show(state=State.THINKING, heard=heard, section=None, said="")
+        return [Reply("", interrupt=True), ForgetVoice()]
+
+    def _voice_forgotten(self, forgotten: VoiceForgotten) -> list[Action]:
+        if forgotten.failed:
+            self._show(problem=f"The recordings of the user's voice could not be deleted: {forgotten.failed}")
+            return self._say("I could not delete the recordings of your voice. A caregiver can see why on the "
+                             "screen.")
+        if not forgotten.takes:
+            return self._say("There were no recordings of your voice.")
+        return self._say(f"I deleted the {forgotten.takes} recordings of your voice. "
+                         "I will go by your words alone.")
 
     # --- replies
 
@@ -941,6 +1060,8 @@ class Conversation:
         shown_state = changes.get("state")
         if self._scan is not None and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
             changes["state"] = State.SCANNING
+        elif self._enrolment is not None and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
+            changes["state"] = State.LEARNING
         if "said" in changes:
             changes.setdefault("sentence", "")  # nothing of what is said now has been heard yet
         if "section" in changes:

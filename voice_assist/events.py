@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from voice_assist.examples import ExampleMatch
 from voice_assist.match import Match
 from voice_assist.problems import Problem
 
@@ -43,7 +44,25 @@ class State(StrEnum):
     """Reading options one at a time; any sound or the switch selects."""
     ALARM = "alarm"
     """The call for help is sounding."""
+    LEARNING = "learning"
+    """Learning the user's voice: asking for each phrase, three times (``enrolment.py``)."""
     NO_MICROPHONE = "no microphone"
+
+
+@dataclass(frozen=True)
+class LearningProgress:
+    """How far learning the user's voice has come, for the caregiver view."""
+
+    phrase: str
+    """The phrase being asked for, as said."""
+    take: int
+    """The take asked for now, from 1."""
+    takes: int
+    """Takes wanted of each phrase."""
+    number: int
+    """The phrase's place in this session, from 1."""
+    phrases: int
+    """Phrases in this session."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,8 @@ class Status:
     """The voice of the settings file, which "normal voice" goes back to."""
     scanning: Scanning | None = None
     """The pace and the sound level of auditory scanning."""
+    learning: LearningProgress | None = None
+    """Set while the user's voice is being learned."""
 
 
 # --- Events: what happened. ``speaking`` is whether the assistant's voice is playing at that moment.
@@ -80,6 +101,8 @@ class Started:
     """Questions will be typed (keyboard mode), not spoken."""
     problems: tuple[Problem, ...] = ()
     """What is not working as set up (a skipped factsheet, a bad setting, a speech model that failed to load)."""
+    enrol: bool = False
+    """Start by learning the user's voice (``voice-assist enrol``) instead of the greeting."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +158,9 @@ class Heard:
     whole: bool = False
     """Nothing can follow (a WAV file given to ``ask``): a half question is answered as it is."""
     at: float = 0.0
+    example: ExampleMatch | None = None
+    """The user's enrolled phrase the utterance's sound matched (``examples.py``); None when none did or
+    nothing is enrolled."""
 
 
 @dataclass(frozen=True)
@@ -252,10 +278,40 @@ class AlarmFailed:
     problem: str
 
 
+@dataclass(frozen=True)
+class TakeMeasured:
+    """The utterance that just ended, measured as a take of ``phrase`` (asked for with ``MeasureTake``)."""
+
+    phrase: str
+    voiced_seconds: float
+    """How long its voice lasts (0 when it holds none)."""
+    distance: float | None
+    """Its distance from the closest take of ``phrase`` kept so far in this session (``examples.dtw_distances``;
+    infinity when they cannot be compared, None when it is the first)."""
+
+
+@dataclass(frozen=True)
+class TakesSaved:
+    """The takes of ``phrase`` were saved (asked for with ``SaveTakes``), or could not be."""
+
+    phrase: str
+    takes: int
+    failed: str = ""
+    """Why they could not be saved ("" when they were)."""
+
+
+@dataclass(frozen=True)
+class VoiceForgotten:
+    """The recordings of the user's voice were deleted (asked for with ``ForgetVoice``), or could not be."""
+
+    takes: int
+    failed: str = ""
+
+
 Event = (Started | Typed | UtteranceStarted | Paused | HeardSoFar | UtteranceEnded | Heard | TooShort | Silence
          | SentenceStarted | SpeechFailed | ListeningFailed | MicrophoneLost | MicrophoneOpened | NoMicrophoneAtStart
          | HistoryForgotten | SoundStarted | SoundEnded | SwitchChanged | CaregiverKey | SwitchTrouble
-         | AlarmFailed)
+         | AlarmFailed | TakeMeasured | TakesSaved | VoiceForgotten)
 
 
 # --- Actions: what the loop (or ``ask``) must do, in order.
@@ -334,8 +390,41 @@ class SilenceAlarm:
     """Who stopped it, for the caregiver's record ("heard 'i'm here'"; "" for a key)."""
 
 
+@dataclass(frozen=True)
+class MeasureTake:
+    """Measure the utterance that just ended as a take of ``phrase`` and send ``TakeMeasured``; hold it."""
+
+    phrase: str
+
+
+@dataclass(frozen=True)
+class KeepTake:
+    """Keep the take just measured among the takes of ``phrase`` of this session (in memory)."""
+
+    phrase: str
+
+
+@dataclass(frozen=True)
+class SaveTakes:
+    """Record ``phrase`` again with the takes kept in this session: the old recordings of it are replaced, on
+    disk and in the matcher; send ``TakesSaved``."""
+
+    phrase: str
+
+
+@dataclass(frozen=True)
+class DropTakes:
+    """Drop the takes kept in this session and not saved (learning was stopped, or a phrase is begun again)."""
+
+
+@dataclass(frozen=True)
+class ForgetVoice:
+    """Delete every recording of the user's voice and unlearn its phrases; send ``VoiceForgotten``."""
+
+
 Action = (Reply | ChangeVoice | ForgetHistory | CheckPartial | TryFinishing | DecodeAfresh | EndUtterance
-          | ContinueUtterance | ChangeScanning | SoundAlarm | SilenceAlarm)
+          | ContinueUtterance | ChangeScanning | SoundAlarm | SilenceAlarm | MeasureTake | KeepTake | SaveTakes
+          | DropTakes | ForgetVoice)
 
 
 def replies(actions: Sequence[Action]) -> list[Reply]:

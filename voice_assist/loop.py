@@ -27,17 +27,22 @@ from voice_assist.events import (
     CheckPartial,
     ContinueUtterance,
     DecodeAfresh,
+    DropTakes,
     EndUtterance,
     Event,
     ForgetHistory,
+    ForgetVoice,
     Heard,
     HeardSoFar,
     HistoryForgotten,
+    KeepTake,
     ListeningFailed,
+    MeasureTake,
     MicrophoneLost,
     MicrophoneOpened,
     Paused,
     Reply,
+    SaveTakes,
     Scanning,
     SentenceStarted,
     Silence,
@@ -55,13 +60,16 @@ from voice_assist.events import (
     UtteranceEnded,
     UtteranceStarted,
     Voice,
+    VoiceForgotten,
 )
+from voice_assist.examples import ExampleMatch
 from voice_assist.history import Alert, History, turn_of
 from voice_assist.recognize import Recognizer
 from voice_assist.recordings import Recorder, recorder_for
 from voice_assist.sounds import SoundEdge
 from voice_assist.speak import SpeechOutput
 from voice_assist.vad import EndReason, Phase, Step, UtteranceDetector
+from voice_assist.voice_takes import VoiceTakes
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +110,15 @@ class VoiceLoop:
                  recorder: Recorder | None = None, history: History | None = None,
                  reopen_recognizer: Callable[[], Recognizer] | None = None, alarm: AlarmOutput | None = None,
                  sounds: SoundListener | None = None,
-                 on_scanning_change: Callable[[Scanning], None] = lambda _scanning: None) -> None:
+                 on_scanning_change: Callable[[Scanning], None] = lambda _scanning: None,
+                 voice: VoiceTakes | None = None) -> None:
         """``on_voice_change`` keeps voice settings changed by voice (and ``on_scanning_change`` the scanning
         ones); ``recorder`` defaults to one into data_dir()/recordings when ``record_audio`` is on, else none;
         ``history`` keeps each turn (None: no history is kept, and "forget history" has nothing to delete);
         ``reopen_recognizer`` builds a fresh recognizer after one has failed; ``alarm`` sounds the call for
         help (None: the screen shows it, nothing sounds); ``sounds`` finds the sounds that select while
-        scanning (None: only the switch selects)."""
+        scanning (None: only the switch selects); ``voice`` holds the recordings of the user's voice, which
+        utterances are matched against and "learn my voice" adds to (None: none are made or matched)."""
         self.conversation = conversation
         self.recognizer = recognizer
         self.speaker = speaker
@@ -119,6 +129,7 @@ class VoiceLoop:
         self._reopen_recognizer = reopen_recognizer
         self._alarm = alarm
         self._sounds = sounds
+        self._voice = voice
         self._heard_seconds = 0.0
         """The conversation's clock: seconds of microphone audio so far (the same as the time of day while
         the microphone runs, and exact when tests or simulations feed audio faster than real time)."""
@@ -235,7 +246,7 @@ class VoiceLoop:
             self.send(TooShort(self._own_sound))
         else:
             self.send(Heard(transcript.alternatives, speaking=self._own_sound, seconds=seconds,
-                            at=self._heard_seconds))
+                            at=self._heard_seconds, example=self._by_example(self._ended_utterance)))
 
     def _record(self, step: Step) -> None:
         """Keep what was heard; save it once the utterance is over, however it ended (silence, the length cap,
@@ -266,6 +277,8 @@ class VoiceLoop:
                     self._on_scanning_change(scanning)
                 case SoundAlarm(why) | SilenceAlarm(why):
                     self._sound_alarm(isinstance(action, SoundAlarm), why)
+                case MeasureTake() | KeepTake() | SaveTakes() | DropTakes() | ForgetVoice():
+                    self._learn_voice(action)
                 case _:
                     self._steer_recognizer(action)
         if self.status != self._shown:
@@ -278,8 +291,8 @@ class VoiceLoop:
                 self.send(HeardSoFar(self.recognizer.partial(), self._own_sound, at=self._heard_seconds))
             case TryFinishing():
                 self._finished_early = True
-                self.send(Heard(self.recognizer.finish().alternatives, speaking=self._own_sound,
-                                at_pause=True, at=self._heard_seconds))
+                self.send(Heard(self.recognizer.finish().alternatives, speaking=self._own_sound, at_pause=True,
+                                at=self._heard_seconds, example=self._by_example(bytes(self._utterance))))
             case DecodeAfresh():
                 second = self.recognizer.decode_afresh(self._ended_utterance)
                 self.send(Heard(second.alternatives, speaking=self._own_sound, afresh=True,
@@ -289,6 +302,27 @@ class VoiceLoop:
             case ContinueUtterance():
                 self._finished_early = False
                 self.recognizer.accept(bytes(self._utterance))
+
+    def _by_example(self, pcm: bytes) -> ExampleMatch | None:
+        """The user's enrolled phrase said in ``pcm`` (the utterance with its silence around), if any."""
+        return self._voice.match(pcm) if self._voice is not None else None
+
+    def _learn_voice(self, action: Action) -> None:
+        """Carry out what learning the user's voice asks for (``voice_takes.py`` does the work)."""
+        voice = self._voice
+        match action:
+            case ForgetVoice():
+                self.send(voice.forget() if voice is not None else VoiceForgotten(0))
+            case _ if voice is None:
+                log.warning("Cannot learn the user's voice here: no place for the recordings was given")
+            case MeasureTake(phrase):
+                self.send(voice.measure(phrase, self._ended_utterance))
+            case KeepTake(phrase):
+                voice.keep(phrase)
+            case SaveTakes(phrase):
+                self.send(voice.save(phrase))
+            case DropTakes():
+                voice.drop()
 
     def _sound_alarm(self, on: bool, why: str) -> None:
         """Start or stop the call for help, and note it in the caregiver's record."""

@@ -15,14 +15,14 @@ import textwrap
 import threading
 from typing import TextIO
 
-from voice_assist.events import State, Status, Voice
+from voice_assist.events import LearningProgress, State, Status, Voice
 from voice_assist.speak.text import split_sentences
 
 _CLEAR = "\033[2J\033[H"
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 _COLOUR = {State.LISTENING: "\033[1;32m", State.HEARING: "\033[1;33m", State.THINKING: "\033[1;33m",
            State.SPEAKING: "\033[1;36m", State.SCANNING: "\033[1;35m", State.ALARM: "\033[1;41m",
-           State.NO_MICROPHONE: "\033[1;31m"}
+           State.NO_MICROPHONE: "\033[1;31m", State.LEARNING: "\033[1;34m"}
 _RED = "\033[1;31m"
 
 INDENT = "  "
@@ -37,23 +37,34 @@ what it is not."""
 
 _GLYPHS = {
     "A": (" ███ ", "█   █", "█████", "█   █", "█   █"),
+    "B": ("████ ", "█   █", "████ ", "█   █", "████ "),
     "C": (" ████", "█    ", "█    ", "█    ", " ████"),
+    "D": ("████ ", "█   █", "█   █", "█   █", "████ "),
     "E": ("█████", "█    ", "████ ", "█    ", "█████"),
+    "F": ("█████", "█    ", "████ ", "█    ", "█    "),
     "G": (" ████", "█    ", "█  ██", "█   █", " ████"),
     "H": ("█   █", "█   █", "█████", "█   █", "█   █"),
     "I": ("███", " █ ", " █ ", " █ ", "███"),
+    "J": ("  ███", "    █", "    █", "█   █", " ███ "),
     "K": ("█   █", "█  █ ", "███  ", "█  █ ", "█   █"),
     "L": ("█    ", "█    ", "█    ", "█    ", "█████"),
     "M": ("█   █", "██ ██", "█ █ █", "█   █", "█   █"),
     "N": ("█   █", "██  █", "█ █ █", "█  ██", "█   █"),
     "O": (" ███ ", "█   █", "█   █", "█   █", " ███ "),
     "P": ("████ ", "█   █", "████ ", "█    ", "█    "),
+    "Q": (" ███ ", "█   █", "█ █ █", "█  █ ", " ██ █"),
     "R": ("████ ", "█   █", "████ ", "█  █ ", "█   █"),
     "S": (" ████", "█    ", " ███ ", "    █", "████ "),
     "T": ("█████", "  █  ", "  █  ", "  █  ", "  █  "),
+    "U": ("█   █", "█   █", "█   █", "█   █", " ███ "),
+    "V": ("█   █", "█   █", "█   █", " █ █ ", "  █  "),
+    "W": ("█   █", "█   █", "█ █ █", "██ ██", "█   █"),
+    "X": ("█   █", " █ █ ", "  █  ", " █ █ ", "█   █"),
+    "Y": ("█   █", " █ █ ", "  █  ", "  █  ", "  █  "),
+    "Z": ("█████", "   █ ", "  █  ", " █   ", "█████"),
     " ": ("  ", "  ", "  ", "  ", "  "),
 }
-"""Block letters, five rows high, for the words of the states."""
+"""Block letters, five rows high, for the words of the states and the phrase asked for while learning."""
 
 _TECHNICAL = re.compile(r"\s*\((?:[^()]*\b(?:error|errno|PaErrorCode)\b[^()]*)\)", re.IGNORECASE)
 """A parenthesised library message ("(Error opening InputStream: ... [PaErrorCode -9996])"): the log keeps
@@ -87,6 +98,8 @@ def screen(status: Status, width: int) -> list[str]:
     """The whole screen for a terminal ``width`` characters wide, with colour and bold."""
     colour = _COLOUR[status.state]
     lines = ["", *(colour + row + _RESET for row in big_word(status.state.upper(), width - len(INDENT))), ""]
+    if status.learning is not None:
+        lines += learning_lines(status.learning, width)
     lines += _labelled("Heard", status.heard or "-", width)
     lines += _labelled("Reading", status.reading or "-", width)
     if status.said:
@@ -123,9 +136,21 @@ def log_lines(status: Status, before: Status | None) -> list[str]:
 
 def _log_line(status: Status) -> str:
     parts = [status.state.upper(), f"Heard: {status.heard or '-'}", f"Reading: {status.reading or '-'}"]
+    parts += [f"Learning: {learning_progress(status.learning)}"] if status.learning is not None else []
     parts += [f"Saying: {status.said}"] if status.said else []
     parts += [f"PROBLEM: {plain(status.problem)}"] if status.problem else []
     return " | ".join(parts)
+
+
+def learning_lines(learning: LearningProgress, width: int) -> list[str]:
+    """While learning the user's voice: the phrase to say, large, and how far learning has come."""
+    return [*_labelled("Say", "", width), *big_word(learning.phrase.upper(), width), "",
+            *_labelled("Progress", learning_progress(learning), width), ""]
+
+
+def learning_progress(learning: LearningProgress) -> str:
+    return (f'"{learning.phrase}": take {learning.take} of {learning.takes} · phrase {learning.number} of '
+            f'{learning.phrases} · say "stop learning" to stop')
 
 
 def big_word(word: str, width: int) -> list[str]:

@@ -144,6 +144,24 @@ def check_history(settings: Settings) -> Finding:
                    "days ('voice-assist history' sums them up)")
 
 
+def check_voice() -> Finding:
+    """How many phrases of the user's own voice are learned, and where the recordings are kept."""
+    from voice_assist.example_store import ExampleStore, voice_folder
+
+    stored = ExampleStore(voice_folder()).load()
+    takes = sum(len(found) for found in stored.takes.values())
+    if stored.problems:
+        return Finding("your voice", Status.WARNING, f"{len(stored.problems)} recordings in {voice_folder()} cannot "
+                       f"be used: {stored.problems[0]}", "Say 'learn <phrase> again' for each phrase named, or "
+                       "delete its folder.")
+    if not stored.takes:
+        return Finding("your voice", Status.OK, f"not learned: no recordings in {voice_folder()} (say 'learn my "
+                       "voice' to teach the assistant how the user says the commands and topics)")
+    learned = f"{len(stored.takes)} phrase" + ("" if len(stored.takes) == 1 else "s")
+    return Finding("your voice", Status.OK, f"{learned} learned from {takes} recordings in "
+                   f"{voice_folder()} ('forget my voice' deletes them)")
+
+
 def check_switch(settings: Settings, roots: InputRoots | None = None) -> Finding:
     """Whether the switch device is there, can be read and can send the switch key; not set is no fault."""
     from voice_assist.switch import InputRoots, SwitchError, find_device, listed_device, open_device
@@ -438,6 +456,7 @@ def run_doctor(settings: Settings, config_file: Path | None = None, *, speak: bo
     report("settings", lambda: check_settings(config_file))
     report("content", lambda: check_content(settings))
     report("history", lambda: [check_history(settings)])
+    report("your voice", lambda: [check_voice()])
     report("switch", lambda: [check_switch(settings)])
     report("speech recognition", lambda: check_engines(settings))
     report("speech synthesis", lambda: [check_voices()])

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from voice_assist.commands import COMMAND_PHRASES
 from voice_assist.content import Library
+from voice_assist.enrolment import spoken_phrases
 from voice_assist.other_subjects import OTHER_SUBJECTS
 
 
@@ -58,8 +59,9 @@ class Recognizer(Protocol):
 
 
 def domain_of(library: Library) -> Domain:
-    """Everything worth hearing: section titles, the ways people ask, the commands, and other illnesses."""
+    """Everything worth hearing: section titles, the ways people ask, the commands, other illnesses, and what
+    steers learning the user's voice ("learn my voice", "learn stop again", "stop learning")."""
     phrases = [section.title for section in library.sections]
     phrases += [ask for section in library.sections for ask in section.asks]
-    phrases += [*COMMAND_PHRASES, *OTHER_SUBJECTS]
+    phrases += [*COMMAND_PHRASES, *OTHER_SUBJECTS, *spoken_phrases(library)]
     return Domain(tuple(dict.fromkeys(phrase.lower() for phrase in phrases)))
