@@ -11,7 +11,11 @@ so a fan spinning up or a TV talking without pause never starts one. While the a
 ``echo_tail`` after) its own voice may come back through the microphone: the block must then also rise
 ``echo_margin`` above the loudest the assistant's voice has reached in the microphone, and the floor does not
 learn from it. A sound ends after ``end_quiet`` below the release level (hysteresis); only then can the next
-one start.
+one start. A sound that rose and fell like three or more syllables was someone talking: its end says so, and
+for ``talk_memory`` after it a sound must be louder than that talk.
+
+Edges come out of ``push`` one at a time; an end is known ``end_quiet`` after the sound fell quiet, so its
+``offset`` is negative (the time of the fall, from the start of the frame that reports it).
 """
 
 from __future__ import annotations
@@ -43,10 +47,12 @@ class SoundTuning:
     """The noise floor is a low percentile of the block levels over this long (as in vad.py): it follows a
     fan switched on within seconds, while sounds of up to a second or two leave it at the room's level."""
     noise_percentile: float = 10.0
-    recent_window: float = 0.5
+    recent_window: float = 0.3
     """The reference is at least the quietest block of this long before: noise that grows slower than
     ``level_db`` in this time (a fan or vacuum cleaner spinning up) or never falls back (a TV, several
-    voices) does not start a sound, while a hum's onset (30-100 ms) does."""
+    voices) does not start a sound, while a hum's onset (30-100 ms) does. Measured on 20 tuning fans
+    switched on (10-30 dB, spinning up in 0.5-2 s) at level 20: 0.2 s and 0.3 s no onset, 0.4 and 0.5 s three,
+    1 s nine of 12; of 24 breaths (the slowest onsets) 0.2 s missed 3, 0.3 s one, 0.4 s none."""
     calibration: float = 0.3
     """No sound starts before this much of the room has been heard, so that the floor is measured first."""
     min_rms_dbfs: float = -62.0
@@ -55,10 +61,13 @@ class SoundTuning:
     """Nothing with a lower peak is a sound: the peak of hiss is about 10 dB over its RMS."""
     hysteresis: float = 8.0
     """Within a sound, blocks this much below the starting level still keep it going (at most half of
-    ``level_db``): a hum's wavering and a cough's second part stay one sound."""
+    ``level_db``): a hum's wavering and a cough's second part stay one sound. Measured on 2 min of tuning
+    TV babble 20 dB over the room: 4 dB made 9 onsets, 8 and 12 dB two (a babble's syllables, cut short)."""
     end_quiet: float = 0.15
     """A sound ends after this long below the release level, and only then can the next start: the dip in
-    a cough (30-100 ms) stays inside it; a tap repeated three times a second makes three sounds."""
+    a cough (30-100 ms) stays inside it; a tap repeated three times a second makes three sounds. Measured on
+    20 tuning calls for help (three sounds 0.15-0.5 s apart): 0.08 s caught 85 %, 0.15 s all, 0.25 s 55 %;
+    no cough, hum or breath was split in two at any of them."""
     echo_tail: float = 0.3
     """After the assistant stops speaking, its voice still comes out of the speaker this long (output latency,
     the room's reverberation): the echo's level still applies."""
