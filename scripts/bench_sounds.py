@@ -37,8 +37,12 @@ TALKS = (("babble", 15), ("babble", 20), ("conversation", 20), ("conversation", 
 and a raised voice, the assistant's voice in the microphone from a headset-like 10 dB to a speaker beside it."""
 ECHO_SOUND_OVER = (5, 10, 15, 20)
 """dB of a hum's loudest 10 ms over the loudest 10 ms of the echo it is made in."""
-TRIPLE_RULES = ((0.5, 2.5), (0.5, 2.0), (0.3, 2.5), (1.0, 3.0))
-"""(longest sound, seconds from the first onset to the third end): three such sounds are a call for help."""
+TRIPLE_RULES = ((0.5, 2.5, 0.0), (0.5, 2.0, 0.0), (0.3, 2.5, 0.0), (1.0, 3.0, 0.0), (0.5, 2.5, 1.0),
+                (0.5, 2.5, 1.5), (0.5, 2.5, 2.0))
+"""(longest sound L, seconds W from the first onset to the third end, quiet Q): three such sounds, with no
+other sound in the Q seconds before the first or after the third, are a call for help."""
+CALL_LEVELS = (20, 25, 30)
+"""dB over the room of the three sounds of a call for help."""
 
 
 @dataclass(frozen=True)
@@ -62,17 +66,25 @@ def detect(scene: material.Scene, level_db: float, tuning: SoundTuning | None = 
     return heard
 
 
-def triples(heard: list[Heard], longest: float, within: float) -> int:
-    """Times three sounds in a row, each at most ``longest``, end within ``within`` of the first onset."""
+def triples(heard: list[Heard], longest: float, within: float, quiet: float) -> int:
+    """Times three sounds in a row, each at most ``longest``, end within ``within`` of the first onset, with
+    no other sound in the ``quiet`` seconds before the first and after the third."""
     count, index = 0, 0
     while index + 2 < len(heard):
         three = heard[index:index + 3]
-        if all(0 <= one.seconds <= longest for one in three) and \
-                three[2].onset + three[2].seconds - three[0].onset <= within:
+        end = three[2].onset + three[2].seconds
+        alone_before = index == 0 or _end(heard[index - 1]) <= three[0].onset - quiet
+        alone_after = index + 3 == len(heard) or heard[index + 3].onset >= end + quiet
+        if all(0 <= one.seconds <= longest for one in three) and end - three[0].onset <= within and \
+                alone_before and alone_after:
             count, index = count + 1, index + 3
         else:
             index += 1
     return count
+
+
+def _end(heard: Heard) -> float:
+    return heard.onset + max(heard.seconds, 0.0)
 
 
 def matched(scene: material.Scene, heard: list[Heard]) -> tuple[list[tuple[material.TrueSound, Heard]], int]:
@@ -113,6 +125,8 @@ def main() -> None:
     talk_scenes = {talk: [material.talk_scene(base + 100 + seed, talk[0], talk[1], seconds=60.0)
                           for seed in range(talk_count)] for talk in TALKS}
     fan_scenes = [material.noise_scene(base + 200 + seed, "fan_on") for seed in range(talk_count * 3)]
+    call_scenes = [material.call_scene(base + 400 + seed, room, kind, level) for seed in range(arguments.seeds)
+                   for room in material.ROOMS for kind in material.SOUND_KINDS for level in CALL_LEVELS]
     echo_sound = {over: [material.echo_with_sound(base + 300 + seed, echo, over, kind)
                          for seed in range(arguments.seeds) for echo in (10, 20, 30)
                          for kind in ("hum", "tongue_click", "cough")] for over in ECHO_SOUND_OVER}
@@ -138,6 +152,9 @@ def main() -> None:
         fan_on = sum(len(timed(scene, level)) for scene in fan_scenes) / len(fan_scenes)
         over_echo = {over: sum(bool(matched(scene, timed(scene, level))[0]) for scene in scenes) / len(scenes)
                      for over, scenes in echo_sound.items()}
+        calls = [timed(scene, level) for scene in call_scenes]
+        triple_counts["calls caught"] = [sum(triples(one, *rule) > 0 for one in calls) / len(calls)
+                                         for rule in TRIPLE_RULES]
         summary.append((level, rates, false_per_hour, triple_counts, fan_on, over_echo, delays, extra))
         if level == DEFAULT_LEVEL_DB:
             _print_default(level, rates, delays, lengths, extra)
@@ -184,13 +201,16 @@ def _print_tradeoff(summary: Iterable[tuple]) -> None:
 
 def _print_triples(summary: Iterable[tuple]) -> None:
     print("\nFalse calls for help per hour: three sounds in a row, each <= L s, the third ending <= W s after the "
-          "first began")
-    rules = "".join(f"{f'L{longest:g} W{within:g}':>12}" for longest, within in TRIPLE_RULES)
+          "first began, no other sound Q s before or after; and the share of real calls caught (three sounds "
+          f"of each kind, <= 0.4 s, 0.15-0.5 s apart, +{'/+'.join(map(str, CALL_LEVELS))} dB)")
+    rules = "".join(f"{f'L{longest:g} W{within:g} Q{quiet:g}':>15}" for longest, within, quiet in TRIPLE_RULES)
     print(f"{'level':>6} {'talk':<16}{rules}")
     for level, _rates, _false, triple_counts, *_rest in summary:
         for talk in TALKS:
-            counts = "".join(f"{count:>12.1f}" for count in triple_counts[talk])
+            counts = "".join(f"{count:>15.1f}" for count in triple_counts[talk])
             print(f"{level:>6g} {f'{talk[0]} +{talk[1]}':<16}{counts}")
+        shares = "".join(f"{share:>15.0%}" for share in triple_counts["calls caught"])
+        print(f"{level:>6g} {'calls caught':<16}{shares}")
 
 
 def _mean(values: Iterable[float]) -> float:

@@ -162,6 +162,23 @@ def sound_scene(seed: int, room: str, kind: str, level_db: float, count: int = 4
     return Scene(_pcm(mixed), tuple(truths))
 
 
+def call_scene(seed: int, room: str, kind: str, level_db: float, longest: float = 0.4) -> Scene:
+    """A call for help: three sounds of ``kind`` (cut to ``longest`` seconds) 0.15-0.5 s apart, ``level_db``
+    over the room, 3 s into 8 s of the room."""
+    rng = np.random.default_rng(seed)
+    background = room_noise(room, 8.0, rng)
+    gain = _rms(background) * 10 ** (level_db / 20)
+    truths, position = [], 3.0
+    for _ in range(3):
+        samples = sound(kind, rng)[:int(longest * SAMPLE_RATE)]
+        samples = samples * _ramps(len(samples), 0.0, min(0.03, len(samples) / SAMPLE_RATE / 2))
+        first = int(position * SAMPLE_RATE)
+        background[first:first + len(samples)] += samples * gain
+        truths.append(TrueSound(kind, position, position + len(samples) / SAMPLE_RATE))
+        position = truths[-1].end + rng.uniform(0.15, 0.5)
+    return Scene(_pcm(background), tuple(truths))
+
+
 def noise_scene(seed: int, room: str, seconds: float = 20.0) -> Scene:
     """``seconds`` of the room alone (``fan_on``: a fan switched on halfway through)."""
     return Scene(_pcm(room_noise(room, seconds, np.random.default_rng(seed))))

@@ -12,7 +12,7 @@ from tests import sound_material as material
 from tests.sound_material import Heard, Scene, listen
 from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.config import Settings
-from voice_assist.sounds import DEFAULT_LEVEL_DB, SoundDetector
+from voice_assist.sounds import DEFAULT_LEVEL_DB, SoundDetector, SoundTuning
 
 
 def onsets(heard: list[Heard]) -> list[Heard]:
@@ -34,6 +34,7 @@ def test_each_sound_is_one_sound_of_about_its_length(kind: str, room: str) -> No
         assert truth.start - 0.01 <= onset.at <= truth.start + 0.1
         assert end.edge.seconds == pytest.approx(length, abs=max(0.03, 0.3 * length))
         assert end.at == pytest.approx(onset.at + end.edge.seconds)
+        assert not end.edge.talk
 
 
 @pytest.mark.parametrize("kind", ["tongue_click", "finger_tap"])
@@ -85,6 +86,28 @@ def test_without_echo_the_own_voice_level_is_just_the_floor() -> None:
     plain = material.sound_scene(seed=24, room="quiet", kind="hum", level_db=DEFAULT_LEVEL_DB + 5)
     speaking = Scene(plain.pcm, plain.sounds, speaking=((0.5, plain.seconds),))
     assert len(onsets(listen(speaking, SoundDetector()))) == len(plain.sounds)
+
+
+def test_after_someone_talks_fewer_of_their_next_sentences_select() -> None:
+    scene = material.talk_scene(seed=40, talk="conversation", level_db=20, seconds=60)
+    heard = listen(scene, SoundDetector())
+    forgetful = listen(scene, SoundDetector(tuning=SoundTuning(talk_memory=0.0)))
+    assert any(one.edge.talk for one in ends(heard))
+    assert len(onsets(heard)) <= 0.75 * len(onsets(forgetful))
+
+
+def test_a_sound_louder_than_the_talk_before_it_still_selects() -> None:
+    talk = material.talk_scene(seed=41, talk="conversation", level_db=20, seconds=20)
+    last_talk = max(one.at for one in ends(listen(talk, SoundDetector())) if one.edge.talk)
+    samples = np.frombuffer(talk.pcm, dtype="<i2").astype(np.float64)
+    blocks = samples[:len(samples) // 160 * 160].reshape(-1, 160)
+    loudest = float(np.sqrt(np.max(np.mean(blocks ** 2, axis=1))))
+    hum = material.sound("hum", np.random.default_rng(41)) * loudest * 10 ** (8 / 20)
+    start = int((last_talk + 1.0) * SAMPLE_RATE)
+    end = min(len(samples), start + len(hum))
+    samples[start:end] += hum[:end - start]
+    heard = onsets(listen(Scene(np.clip(samples, -32768, 32767).astype("<i2").tobytes()), SoundDetector()))
+    assert any(abs(one.at - start / SAMPLE_RATE) < 0.1 for one in heard)
 
 
 def test_a_higher_level_rejects_a_faint_sound_a_lower_one_takes() -> None:
