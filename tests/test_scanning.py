@@ -12,9 +12,11 @@ import pytest
 
 from voice_assist.conversation import (
     ALARM_OFF,
+    HELP_QUIET_BEFORE_SECONDS,
     HELP_SIGNAL_WINDOW,
     LONG_PRESS_SECONDS,
     SCAN_OFFER,
+    TALK_HOLDS_OFF_HELP_SECONDS,
     Conversation,
 )
 from voice_assist.events import (
@@ -23,6 +25,7 @@ from voice_assist.events import (
     ChangeScanning,
     Event,
     Heard,
+    Reply,
     Scanning,
     Silence,
     SilenceAlarm,
@@ -92,10 +95,10 @@ class Listener:
             assert self.now - start < within, f"never heard it; heard {self.said[seen:]}"
             self.wait(TICK)
 
-    def sound(self, seconds: float = 0.1) -> list[Action]:
+    def sound(self, seconds: float = 0.1, *, talk: bool = False) -> list[Action]:
         actions = self.send(SoundStarted(self.now, self.speaking))
         self.now += seconds
-        return actions + self.send(SoundEnded(self.now, seconds))
+        return actions + self.send(SoundEnded(self.now, seconds, talk=talk))
 
     def press(self, held: float = 0.2) -> list[Action]:
         actions = self.send(SwitchChanged(True, self.now))
@@ -295,6 +298,38 @@ def test_three_short_sounds_in_quick_succession_call_for_help_in_any_state(liste
         actions += listener.sound(0.1)
         listener.now += 0.4
     assert _alarms(actions)
+
+
+def test_three_sounds_right_after_other_sound_or_amid_talk_do_not_call_for_help(listener):
+    listener.sound(0.8)  # too long to be one of them, but it is sound
+    listener.now += HELP_QUIET_BEFORE_SECONDS / 2
+    actions: list[Action] = []
+    for _ in range(3):
+        actions += listener.sound(0.1)
+        listener.now += 0.3
+    assert _alarms(actions) == []
+    listener.wait(HELP_QUIET_BEFORE_SECONDS)
+    listener.sound(1.2, talk=True)  # someone talking
+    listener.wait(HELP_QUIET_BEFORE_SECONDS + 0.1)
+    for _ in range(3):
+        actions += listener.sound(0.1)
+        listener.now += 0.3
+    assert _alarms(actions) == []
+    listener.wait(TALK_HOLDS_OFF_HELP_SECONDS)
+    for _ in range(3):
+        actions += listener.sound(0.1)
+        listener.now += 0.3
+    assert _alarms(actions)
+
+
+def test_talk_undoes_what_its_start_selected(listener):
+    listener.send(Typed("scan", at=listener.now))
+    listener.wait_until(lambda text: text == "Causes")
+    listener.wait(0.3)
+    selected = listener.sound(1.4, talk=True)
+    assert any(reply.text == "The cause of ALS is unknown." for reply in replies(selected))
+    assert replies(selected)[-1] == Reply("", interrupt=True)  # undone: silence, then the scan goes on
+    listener.wait_until(lambda text: text == "Risk factors", within=10)
 
 
 def test_sounds_too_far_apart_or_too_long_do_not_call_for_help(listener):

@@ -20,6 +20,7 @@ from tests.spoken import wav_file
 from tests.virtual_audio import VirtualAudio
 from voice_assist.config import BUNDLED_CONTENT
 from voice_assist.content import load_library
+from voice_assist.conversation import HELP_QUIET_BEFORE_SECONDS
 
 pytestmark = pytest.mark.audio
 
@@ -133,6 +134,7 @@ def _chime_heard(assistant: Assistant, since: float) -> bool:
 def test_three_taps_call_for_help_and_a_spoken_stop_the_alarm_ends_it(pulse, assistant):
     user = SoundMaker(pulse, assistant, "finger_tap", seed=3)
     user.read_to = len(assistant.log_lines())
+    time.sleep(HELP_QUIET_BEFORE_SECONDS + 0.5)  # a call for help starts out of quiet
     for _ in range(3):
         user.make_sound()  # each play takes its length plus 0.3 s of padding: three taps within about 1.5 s
     user.follow("Calling for help")

@@ -243,6 +243,8 @@ class SoundEnded:
     at: float
     seconds: float
     """How long it lasted."""
+    talk: bool = False
+    """It rose and fell like three or more syllables of speech: someone talking, not a selecting sound."""
 
 
 @dataclass(frozen=True)
