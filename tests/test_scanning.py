@@ -35,7 +35,10 @@ from voice_assist.events import (
     Started,
     State,
     SwitchChanged,
+    TooShort,
     Typed,
+    UtteranceEnded,
+    UtteranceStarted,
     Voice,
     replies,
 )
@@ -373,3 +376,13 @@ def test_a_passage_chosen_by_scanning_goes_into_the_caregivers_record(listener):
     turn = turn_of(reading[0], heard, "Prevention", datetime(2026, 12, 2, 9, 0).astimezone())
     assert turn is not None and (turn.outcome, turn.section, turn.heard) == (Outcome.ANSWER, "prevention", heard)
     assert "scanning" in heard
+
+
+def test_the_alarm_holds_whatever_the_microphone_hears_until_it_is_stopped(listener):
+    listener.send(Typed("help me", at=listener.now))
+    for event in (TooShort(True), UtteranceStarted(False), UtteranceEnded(), Silence(False, at=listener.now + 1)):
+        listener.send(event)
+        assert listener.conversation.status.state is State.ALARM, event
+    assert listener.conversation.alarm_sounding
+    listener.send(Heard(("stop the alarm",), speaking=True, at=listener.now))
+    assert not listener.conversation.alarm_sounding

@@ -118,6 +118,11 @@ def test_a_user_who_only_makes_one_sound_reads_stops_and_repeats_a_passage(pulse
 
 CHIME_HZ = 784.0
 """The alarm's first tone (alarm.TONES)."""
+STOP_ATTEMPTS = 3
+"""Times the caregiver says "stop the alarm" before the test gives up: over a long session pocketsphinx has heard
+it as "stop it" once in three runs, and a caregiver would say it again."""
+CHIME_WITHIN = 6.0
+"""Seconds to wait for the chime on the speaker: behaviour, not a benchmark (see scripts/bench_scanning.py)."""
 
 
 def _chime_heard(assistant: Assistant, since: float) -> bool:
@@ -139,10 +144,17 @@ def test_three_taps_call_for_help_and_a_spoken_stop_the_alarm_ends_it(pulse, ass
         user.make_sound()  # each play takes its length plus 0.3 s of padding: three taps within about 1.5 s
     user.follow("Calling for help")
     called = assistant.now()
-    time.sleep(2.0)
-    assert _chime_heard(assistant, called), "no chime on the speaker"
+    deadline = time.monotonic() + CHIME_WITHIN
+    while not _chime_heard(assistant, called) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _chime_heard(assistant, called), (f"no chime on the speaker within {CHIME_WITHIN:g} s:\n"
+                                             + "\n".join(assistant.log_lines()[-30:]))
 
-    pulse.play_into_microphone(wav_file("stop the alarm"))  # pocketsphinx hears espeak-ng's "I'm here" as "you"
+    for _attempt in range(STOP_ATTEMPTS):  # pocketsphinx hears espeak-ng's "I'm here" as "you"
+        pulse.play_into_microphone(wav_file("stop the alarm"))
+        time.sleep(3.0)
+        if any("The alarm was stopped" in line for line in assistant.log_lines()[user.read_to:]):
+            break
     user.follow("The alarm was stopped")
     stopped = assistant.now()
     time.sleep(4.0)  # longer than the chime's period: it would have sounded again

@@ -295,6 +295,8 @@ class Conversation:
         self._scan: Scan | None = None
         self._signals: tuple[float, ...] = ()
         """When the short sounds of a possible call for help began."""
+        self._alarm_on = False
+        """The call for help sounds: the screen shows ALARM whatever else happens, until it is stopped."""
         self._presses: tuple[float, ...] = ()
         """When the switch was pressed lately: three quick presses call for help."""
         self._last_sound_end = float("-inf")
@@ -331,7 +333,7 @@ class Conversation:
 
     @property
     def alarm_sounding(self) -> bool:
-        return self.status.state is State.ALARM
+        return self._alarm_on
 
     def handle(self, event: Event) -> list[Action]:
         """The actions for one event, in the order they must be taken."""
@@ -812,11 +814,13 @@ class Conversation:
                                 scan_offered=False)
         learning: list[Action] = [DropTakes()] if self._enrolment is not None else []
         self._enrolment = None
+        self._alarm_on = True
         self._show(state=State.ALARM, said="", section=None, learning=None)
         return [Reply("", interrupt=True), *learning, SoundAlarm(why)]
 
     def _silence_alarm(self, heard: str) -> list[Action]:
         log.warning("The alarm was stopped (%s)", heard or "a key")
+        self._alarm_on = False
         self._show(state=State.LISTENING, heard=heard)
         return [SilenceAlarm(f"heard {heard!r}" if heard else ""), *self._say(ALARM_OFF)]
 
@@ -1112,7 +1116,9 @@ class Conversation:
 
     def _show(self, **changes: object) -> None:
         shown_state = changes.get("state")
-        if self._scan is not None and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
+        if self._alarm_on and shown_state is not None:
+            changes["state"] = State.ALARM
+        elif self._scan is not None and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
             changes["state"] = State.SCANNING
         elif self._enrolment is not None and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
             changes["state"] = State.LEARNING
