@@ -213,7 +213,8 @@ def _decode(recognizer: Recognizer, pcm: bytes) -> dict:
     fed = time.perf_counter()
     transcript = recognizer.finish()
     done = time.perf_counter()
-    return {"alternatives": list(transcript.alternatives), "compute_s": done - started,
+    return {"alternatives": list(transcript.alternatives), "word_confidences": list(transcript.word_confidences),
+            "voiced_seconds": transcript.voiced_seconds, "compute_s": done - started,
             "latency_s": done - fed, "audio_s": len(pcm) / 32000}
 
 
@@ -344,8 +345,10 @@ def main() -> None:
             continue
         data = json.loads(output.stdout)
         report(engine, data, said, matcher)
-        transcripts += [{"engine": engine, "text": u.text, "expected": list(u.expected), "condition": u.condition,
-                         "alternatives": r["alternatives"]} for u, r in zip(said, data["results"], strict=True)]
+        transcripts += [{"engine": engine, "set": args.which, "text": u.text, "expected": list(u.expected),
+                         "condition": u.condition,
+                         "alternatives": r["alternatives"], "word_confidences": r["word_confidences"],
+                         "voiced_seconds": r["voiced_seconds"]} for u, r in zip(said, data["results"], strict=True)]
         if args.show:
             for utterance, r in zip(said, data["results"], strict=True):
                 print(f"    [{utterance.condition}] {utterance.text!r:45} -> {r['alternatives'][:3]}")

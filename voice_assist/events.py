@@ -135,6 +135,9 @@ class Heard:
     whole: bool = False
     """Nothing can follow (a WAV file given to ``ask``): a half question is answered as it is."""
     at: float = 0.0
+    word_confidences: tuple[float, ...] = ()
+    """The recognizer's posterior (0-1) of each word of the best guess (``Transcript.word_confidences``):
+    how sure to be of it (``confidence.tiered``). Empty when unknown: the guesses are then taken as they are."""
 
 
 @dataclass(frozen=True)

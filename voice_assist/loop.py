@@ -235,7 +235,7 @@ class VoiceLoop:
             self.send(TooShort(self._own_sound))
         else:
             self.send(Heard(transcript.alternatives, speaking=self._own_sound, seconds=seconds,
-                            at=self._heard_seconds))
+                            at=self._heard_seconds, word_confidences=transcript.word_confidences))
 
     def _record(self, step: Step) -> None:
         """Keep what was heard; save it once the utterance is over, however it ended (silence, the length cap,
@@ -278,8 +278,9 @@ class VoiceLoop:
                 self.send(HeardSoFar(self.recognizer.partial(), self._own_sound, at=self._heard_seconds))
             case TryFinishing():
                 self._finished_early = True
-                self.send(Heard(self.recognizer.finish().alternatives, speaking=self._own_sound,
-                                at_pause=True, at=self._heard_seconds))
+                transcript = self.recognizer.finish()
+                self.send(Heard(transcript.alternatives, speaking=self._own_sound, at_pause=True,
+                                at=self._heard_seconds, word_confidences=transcript.word_confidences))
             case DecodeAfresh():
                 second = self.recognizer.decode_afresh(self._ended_utterance)
                 self.send(Heard(second.alternatives, speaking=self._own_sound, afresh=True,
