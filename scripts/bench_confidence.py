@@ -30,7 +30,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts import bench_offtopic  # noqa: E402
 from scripts import make_offtopic_speech as offtopic_set  # noqa: E402
 from voice_assist import confidence  # noqa: E402
 from voice_assist.config import Settings  # noqa: E402
@@ -57,6 +56,8 @@ class Utterance:
 
 
 def off_topic_utterances(path: Path) -> list[Utterance]:
+    from scripts import bench_offtopic  # here: it prints this module's curves, so imports it
+
     clips = [clip for clip in bench_offtopic.load_manifest(offtopic_set.default_folder()) if clip["split"] == "tuning"]
     heard = bench_offtopic.load_transcripts(path, clips)
     return [Utterance(True, clip["text"], (), transcript.alternatives, transcript.word_confidences,
@@ -116,23 +117,51 @@ def separation(name: str, signal: Callable[[Utterance], float], off_read: Sequen
               f"{kept_wrong:>7}/{len(wrong)}")
 
 
-def tiers(matcher: Matcher, name: str, utterances: Sequence[Utterance], wanted: Callable[[Utterance, str], bool]
-          ) -> None:
-    """What the chosen rule makes of the utterances the matcher acts on: answered, confirmed, refused."""
-    counts = {"answered": 0, "confirmed": 0, "not caught": 0, "changed": 0}
-    for utterance in utterances:
-        match = matcher.match(list(utterance.alternatives))
-        tiered = confidence.tiered(match, utterance.alternatives[0], utterance.word_confidences)
-        if outcome(match) is None or not wanted(utterance, outcome(match) or ""):
-            continue
-        if tiered.kind is MatchKind.COMMAND or tiered.kind is MatchKind.ANSWER:
-            counts["answered"] += 1
-        elif tiered.confirm:
-            counts["confirmed"] += 1
-        else:
-            counts["not caught"] += 1
-    total = sum(counts.values())
-    print(f"  {name}: {total}; " + ", ".join(f"{key} {value}" for key, value in counts.items() if key != "changed"))
+SURE_AT_CURVE = (None, 0.0, 0.4, 0.5, confidence.SURE_ANSWER, 0.7, 0.8, 0.9)
+"""SURE_ANSWER values of the trade-off curves the benchmarks print. None: no confidence rule at all, as before
+issue #14; 0: only the lone-word rule (SURE_ANSWER_WORDS) and the floor (PLAUSIBLE)."""
+
+TIERS = ("answered", "command", "confirmed", "not caught", "no answer")
+
+
+def tier_of(matcher: Matcher, alternatives: Sequence[str], word_confidences: Sequence[float],
+            sure_at: float | None = confidence.SURE_ANSWER) -> tuple[str, str | None]:
+    """One of TIERS for the utterance, and the section read, offered or command taken (None otherwise).
+    "no answer" is anything else: "not in my factsheet", a question between two sections. ``sure_at`` None:
+    without the confidence rule."""
+    match = matcher.match(list(alternatives)) if alternatives else None
+    if match is None:
+        return "not caught", None
+    tiered = match if sure_at is None else confidence.tiered(match, alternatives[0], word_confidences,
+                                                              sure_at=sure_at)
+    if tiered.kind is MatchKind.COMMAND:
+        return "command", outcome(tiered)
+    if tiered.kind is MatchKind.ANSWER:
+        return "answered", outcome(tiered)
+    if tiered.confirm:
+        return "confirmed", tiered.confirm
+    return ("not caught" if tiered.uncertain else "no answer"), None
+
+
+def print_curve(matcher: Matcher, title: str, utterances: Sequence[tuple[Sequence[str], Sequence[float]]],
+                right: Callable[[int, str | None], bool] | None = None) -> None:
+    """The share of utterances answered, confirmed and not caught for each SURE_AT_CURVE value; with
+    ``right`` (index of the utterance, what was answered or offered): also how many were right."""
+    print(f"\n{title}: trade-off for other values of SURE_ANSWER ({len(utterances)} utterances)")
+    print(f"  {'SURE_ANSWER':>11}  " + "  ".join(f"{tier:>10}" for tier in TIERS)
+          + ("  right answered  right confirmed" if right else ""))
+    for sure_at in SURE_AT_CURVE:
+        tiers = [tier_of(matcher, alternatives, confidences, sure_at) for alternatives, confidences in utterances]
+        counts = [sum(tier == name for tier, _ in tiers) for name in TIERS]
+        value = "no rule" if sure_at is None else f"{sure_at:.2f}"
+        line = f"  {value:>11}{' *' if sure_at == confidence.SURE_ANSWER else '  '}" + "  ".join(
+            f"{100 * count / max(1, len(tiers)):>9.1f}%" for count in counts)
+        if right:
+            for name in ("answered", "confirmed"):  # a right command counts as answered
+                names = ("answered", "command") if name == "answered" else (name,)
+                line += f"  {sum(tier in names and right(i, got) for i, (tier, got) in enumerate(tiers)):>14}"
+        print(line)
+    print("  (* the value chosen)")
 
 
 def main() -> None:
@@ -156,16 +185,9 @@ def main() -> None:
           f"{len(wrong)} from a wrong one")
     for name, signal in signals(matcher).items():
         separation(name, signal, off_read, right, wrong)
-    print("\nThe chosen rule (voice_assist/confidence.py), on the same material:")
-    tiers(matcher, "off-topic clips answered from a section", heard, lambda u, got: not got.startswith("command:"))
-    tiers(matcher, "off-topic clips taken as a command", heard, lambda u, got: got.startswith("command:"))
-    tiers(matcher, "in-domain answered from the right section", questions, lambda u, got: got in u.expected
-          and not got.startswith("command:"))
-    tiers(matcher, "in-domain answered from a wrong section", questions, lambda u, got: got not in u.expected
-          and not got.startswith("command:"))
-    tiers(matcher, "in-domain commands understood", questions, lambda u, got: got in u.expected
-          and got.startswith("command:"))
-
+    print_curve(matcher, "Off-topic clips", [(u.alternatives, u.word_confidences) for u in heard])
+    print_curve(matcher, "In-domain utterances", [(u.alternatives, u.word_confidences) for u in questions],
+                lambda index, got: got is not None and got in questions[index].expected)
 
 if __name__ == "__main__":
     main()

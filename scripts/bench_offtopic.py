@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts import make_offtopic_speech as offtopic_set  # noqa: E402
+from scripts.bench_confidence import print_curve  # noqa: E402
 from voice_assist.audio_format import SAMPLE_RATE  # noqa: E402
 from voice_assist.audio_in import read_wav  # noqa: E402
 from voice_assist.config import Settings, cache_dir  # noqa: E402
@@ -72,7 +73,7 @@ WIDTH = 17
 class Scored:
     clip: dict[str, str]
     """The clip's manifest row."""
-    alternatives: tuple[str, ...]
+    transcript: Transcript
     outcome: str
     did: str
     """What the assistant did, in a few words ("read treatment", "command louder", the reply)."""
@@ -154,7 +155,7 @@ def score(clips: Sequence[dict[str, str]], heard: dict[str, Transcript], library
         conversation = Conversation(library, Voice(settings.rate, settings.volume), matcher)
         event = Heard(alternatives, whole=True, word_confidences=transcript.word_confidences)
         outcome, did = outcome_of(conversation.handle(event))
-        scored.append(Scored(clip, alternatives, outcome, did))
+        scored.append(Scored(clip, transcript, outcome, did))
     return scored
 
 
@@ -225,6 +226,11 @@ def report(scored: Sequence[Scored], worst: int) -> None:
     print_table("By condition (speech) and sound (not speech)", {condition: where("condition", condition)
                                                                   for condition in conditions})
     print_worst([item for item in scored if item.clip["split"] == "tuning"], worst)
+    matcher = Matcher(load_library(Settings().content_dirs))
+    for split in SPLITS["all"]:
+        heard = [item.transcript for item in where("split", split)]
+        if heard:
+            print_curve(matcher, f"{split} split", [(t.alternatives, t.word_confidences) for t in heard])
 
 
 def print_worst(scored: Sequence[Scored], count: int) -> None:
@@ -238,7 +244,7 @@ def print_worst(scored: Sequence[Scored], count: int) -> None:
             clip = item.clip
             what = clip["text"] or clip["condition"]
             how = f"{clip['kind']}, {clip['condition']}, {clip['voice'] or 'synthesized'}"
-            print(f"    {clip['id']} [{how}] {what!r} heard {item.alternatives[0]!r} -> {item.did[:80]}")
+            print(f"    {clip['id']} [{how}] {what!r} heard {item.transcript.text!r} -> {item.did[:80]}")
 
 
 # ---- the set ----
