@@ -9,11 +9,14 @@ setting changed; the right replies are "I don't have that in my factsheet" and "
 Prints the share of clips that got a section read out, a setting changed, any command taken, a question back
 ("Do you mean ... ?"), "not in my factsheet" and "didn't catch that", with 95 % intervals: for all clips, by
 kind (English sentence, English word, other language, not speech), by split (tuning, held out) and by
-condition; then the worst examples of the tuning split only, so that the held-out split stays unseen.
+condition; then the worst examples of the tuning split only, so that the held-out split stays unseen; then, for
+each split, the trade-off of the confidence tiers (voice_assist/confidence.py) for other values of its
+threshold: answered, command taken, asked to confirm, not caught.
 
 Each clip is heard by a recognizer opened for it alone (0.03 s from the model cache): no clip is heard with
 what the one before left in pocketsphinx (its running mean), so the figures do not depend on the order or the
-number of workers. ``--transcripts FILE`` keeps what was heard; a later run with the same file only scores
+number of workers. ``--transcripts FILE`` keeps what was heard, with the recognizer's word posteriors (files
+kept before they existed are recognized again); a later run with the same file only scores
 again (for a change of the matcher or the conversation core), recognizing only clips the file lacks.
 
     .venv/bin/python scripts/make_offtopic_speech.py                     # once: the set (about 1 minute)

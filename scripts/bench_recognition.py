@@ -4,7 +4,10 @@
 For each engine set-up: word error rate (best guess, and best of the alternatives), real-time factor,
 latency from the end of the audio to the transcript, start-up time, peak memory (each set-up runs in its
 own process), and, with the matcher, the share of questions answered from the right section (best guess
-only vs all alternatives), answered from a wrong one, off-topic questions answered and commands understood.
+only vs all alternatives), answered from a wrong one, off-topic questions answered and commands understood;
+then the same through the confidence tiers (voice_assist/confidence.py), a section offered with "Do you mean
+...?" counted as right when it is the right one, and the trade-off curve for other values of its threshold.
+``--transcripts`` keeps the word posteriors too, for scripts/bench_confidence.py.
 
 Four sets of spoken questions:
 - ``tuning`` (default): 25 paraphrased questions, 4 off-topic ones and 8 commands in espeak-ng and flite
