@@ -91,6 +91,7 @@ def signals(matcher: Matcher) -> dict[str, Callable[[Utterance], float]]:
         "words per voiced second": lambda u: len(u.word_confidences) / max(u.voiced_seconds, 0.01),
         "words": lambda u: len(u.word_confidences),
         "n-best agreement": agreement,
+        "matcher score": lambda u: matcher.match(list(u.alternatives)).score,
     }
 
 
