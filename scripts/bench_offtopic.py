@@ -9,11 +9,14 @@ setting changed; the right replies are "I don't have that in my factsheet" and "
 Prints the share of clips that got a section read out, a setting changed, any command taken, a question back
 ("Do you mean ... ?"), "not in my factsheet" and "didn't catch that", with 95 % intervals: for all clips, by
 kind (English sentence, English word, other language, not speech), by split (tuning, held out) and by
-condition; then the worst examples of the tuning split only, so that the held-out split stays unseen.
+condition; then the worst examples of the tuning split only, so that the held-out split stays unseen; then, for
+each split, the trade-off of the confidence tiers (voice_assist/confidence.py) for other values of its
+threshold: answered, command taken, asked to confirm, not caught.
 
 Each clip is heard by a recognizer opened for it alone (0.03 s from the model cache): no clip is heard with
 what the one before left in pocketsphinx (its running mean), so the figures do not depend on the order or the
-number of workers. ``--transcripts FILE`` keeps what was heard; a later run with the same file only scores
+number of workers. ``--transcripts FILE`` keeps what was heard, with the recognizer's word posteriors (files
+kept before they existed are recognized again); a later run with the same file only scores
 again (for a change of the matcher or the conversation core), recognizing only clips the file lacks.
 
     .venv/bin/python scripts/make_offtopic_speech.py                     # once: the set (about 1 minute)
@@ -33,13 +36,14 @@ import multiprocessing
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts import make_offtopic_speech as offtopic_set  # noqa: E402
+from scripts.bench_confidence import print_curve  # noqa: E402
 from voice_assist.audio_format import SAMPLE_RATE  # noqa: E402
 from voice_assist.audio_in import read_wav  # noqa: E402
 from voice_assist.config import Settings, cache_dir  # noqa: E402
@@ -49,7 +53,7 @@ from voice_assist.events import Action, ChangeVoice, Heard, Voice, replies  # no
 from voice_assist.history import Outcome  # noqa: E402
 from voice_assist.history import outcome_of as history_outcome  # noqa: E402
 from voice_assist.match import Matcher  # noqa: E402
-from voice_assist.recognize import Domain, domain_of  # noqa: E402
+from voice_assist.recognize import Domain, Transcript, domain_of  # noqa: E402
 from voice_assist.recognize.choose import open_recognizer  # noqa: E402
 
 OUTCOMES = {"section": "section read", "setting": "setting changed", "command": "other command",
@@ -72,7 +76,7 @@ WIDTH = 17
 class Scored:
     clip: dict[str, str]
     """The clip's manifest row."""
-    alternatives: tuple[str, ...]
+    transcript: Transcript
     outcome: str
     did: str
     """What the assistant did, in a few words ("read treatment", "command louder", the reply)."""
@@ -85,19 +89,19 @@ def _domain() -> Domain:
     return domain_of(load_library(Settings().content_dirs))
 
 
-def hear(path: str) -> tuple[list[str], float]:
-    """The recognizer's guesses for one WAV file, with a recognizer of its own, and the CPU seconds it took
+def hear(path: str) -> tuple[Transcript, float]:
+    """What the recognizer heard in one WAV file, with a recognizer of its own, and the CPU seconds it took
     (CPU time, not wall time: other work on the machine does not count)."""
     recognizer = open_recognizer(Settings(), _domain(), cache_dir())
     pcm = read_wav(path)
     started = time.process_time()
     recognizer.accept(pcm)
-    alternatives = list(recognizer.finish().alternatives)
-    return alternatives, time.process_time() - started
+    transcript = recognizer.finish()
+    return transcript, time.process_time() - started
 
 
-def recognize(folder: Path, clips: Sequence[dict[str, str]], workers: int) -> dict[str, list[str]]:
-    """Each clip's guesses, by clip id, heard in ``workers`` processes; prints the time it took."""
+def recognize(folder: Path, clips: Sequence[dict[str, str]], workers: int) -> dict[str, Transcript]:
+    """What was heard in each clip, by clip id, in ``workers`` processes; prints the time it took."""
     if not clips:
         return {}
     description = open_recognizer(Settings(), _domain(), cache_dir()).description  # builds the model cache once
@@ -111,7 +115,7 @@ def recognize(folder: Path, clips: Sequence[dict[str, str]], workers: int) -> di
     compute = sum(seconds for _, seconds in heard)
     print(f"recognized {len(clips)} clips ({audio / 60:.1f} min of audio) in {wall:.0f} s with {workers} "
           f"workers; real-time factor {compute / audio:.2f} (CPU seconds per second of audio)")
-    return {clip["id"]: alternatives for clip, (alternatives, _) in zip(clips, heard, strict=True)}
+    return {clip["id"]: transcript for clip, (transcript, _) in zip(clips, heard, strict=True)}
 
 
 # ---- transcripts kept between runs ----
@@ -121,33 +125,40 @@ def _key(clip: dict[str, str]) -> str:
     return "\t".join(clip[name] for name in ("seed", "voice", "condition", "text", "effects", "snr_db"))
 
 
-def load_transcripts(path: Path | None, clips: Sequence[dict[str, str]]) -> dict[str, list[str]]:
-    """The kept guesses of the clips that have not changed since."""
+def load_transcripts(path: Path | None, clips: Sequence[dict[str, str]]) -> dict[str, Transcript]:
+    """The kept transcripts of the clips that have not changed since (and were kept with the recognizer's
+    confidences: older files lack them)."""
     if path is None or not path.exists():
         return {}
     kept = json.loads(path.read_text(encoding="utf-8"))
-    return {clip["id"]: kept[clip["id"]]["alternatives"] for clip in clips
-            if clip["id"] in kept and kept[clip["id"]]["key"] == _key(clip)}
+    return {clip["id"]: transcript_of(kept[clip["id"]]) for clip in clips
+            if clip["id"] in kept and kept[clip["id"]]["key"] == _key(clip) and "word_confidences" in kept[clip["id"]]}
 
 
-def save_transcripts(path: Path, clips: Sequence[dict[str, str]], heard: dict[str, list[str]]) -> None:
+def transcript_of(kept: dict) -> Transcript:
+    return Transcript(tuple(kept["alternatives"]), tuple(kept["word_confidences"]), kept["voiced_seconds"])
+
+
+def save_transcripts(path: Path, clips: Sequence[dict[str, str]], heard: dict[str, Transcript]) -> None:
     kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    kept.update({clip["id"]: {"key": _key(clip), "alternatives": heard[clip["id"]]} for clip in clips})
+    kept.update({clip["id"]: {"key": _key(clip), **asdict(heard[clip["id"]])} for clip in clips})
     path.write_text(json.dumps(kept, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 # ---- what the conversation core does with it ----
 
-def score(clips: Sequence[dict[str, str]], heard: dict[str, list[str]], library: Library) -> list[Scored]:
+def score(clips: Sequence[dict[str, str]], heard: dict[str, Transcript], library: Library) -> list[Scored]:
     """Each clip's transcript given to a fresh conversation core, and what came of it."""
     settings = Settings()
     matcher = Matcher(library)
     scored = []
     for clip in clips:
-        alternatives = tuple(heard[clip["id"]])
+        transcript = heard[clip["id"]]
+        alternatives = transcript.alternatives
         conversation = Conversation(library, Voice(settings.rate, settings.volume), matcher)
-        outcome, did = outcome_of(conversation.handle(Heard(alternatives, whole=True)))
-        scored.append(Scored(clip, alternatives, outcome, did))
+        event = Heard(alternatives, whole=True, word_confidences=transcript.word_confidences)
+        outcome, did = outcome_of(conversation.handle(event))
+        scored.append(Scored(clip, transcript, outcome, did))
     return scored
 
 
@@ -218,6 +229,11 @@ def report(scored: Sequence[Scored], worst: int) -> None:
     print_table("By condition (speech) and sound (not speech)", {condition: where("condition", condition)
                                                                   for condition in conditions})
     print_worst([item for item in scored if item.clip["split"] == "tuning"], worst)
+    matcher = Matcher(load_library(Settings().content_dirs))
+    for split in SPLITS["all"]:
+        heard = [item.transcript for item in where("split", split)]
+        if heard:
+            print_curve(matcher, f"{split} split", [(t.alternatives, t.word_confidences) for t in heard])
 
 
 def print_worst(scored: Sequence[Scored], count: int) -> None:
@@ -231,7 +247,7 @@ def print_worst(scored: Sequence[Scored], count: int) -> None:
             clip = item.clip
             what = clip["text"] or clip["condition"]
             how = f"{clip['kind']}, {clip['condition']}, {clip['voice'] or 'synthesized'}"
-            print(f"    {clip['id']} [{how}] {what!r} heard {item.alternatives[0]!r} -> {item.did[:80]}")
+            print(f"    {clip['id']} [{how}] {what!r} heard {item.transcript.text!r} -> {item.did[:80]}")
 
 
 # ---- the set ----

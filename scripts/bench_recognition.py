@@ -4,7 +4,10 @@
 For each engine set-up: word error rate (best guess, and best of the alternatives), real-time factor,
 latency from the end of the audio to the transcript, start-up time, peak memory (each set-up runs in its
 own process), and, with the matcher, the share of questions answered from the right section (best guess
-only vs all alternatives), answered from a wrong one, off-topic questions answered and commands understood.
+only vs all alternatives), answered from a wrong one, off-topic questions answered and commands understood;
+then the same through the confidence tiers (voice_assist/confidence.py), a section offered with "Do you mean
+...?" counted as right when it is the right one, and the trade-off curve for other values of its threshold.
+``--transcripts`` keeps the word posteriors too, for scripts/bench_confidence.py.
 
 Four sets of spoken questions:
 - ``tuning`` (default): 25 paraphrased questions, 4 off-topic ones and 8 commands in espeak-ng and flite
@@ -144,7 +147,7 @@ def _sphinx(**options: object) -> Callable[[Domain, Path], Recognizer]:
     def build(domain: Domain, cache_dir: Path) -> Recognizer:
         from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 
-        return PocketsphinxRecognizer(domain, cache_dir=cache_dir, **options)  # type: ignore[arg-type]
+        return PocketsphinxRecognizer(domain, cache_dir=cache_dir, **options)
     return build
 
 
@@ -213,7 +216,8 @@ def _decode(recognizer: Recognizer, pcm: bytes) -> dict:
     fed = time.perf_counter()
     transcript = recognizer.finish()
     done = time.perf_counter()
-    return {"alternatives": list(transcript.alternatives), "compute_s": done - started,
+    return {"alternatives": list(transcript.alternatives), "word_confidences": list(transcript.word_confidences),
+            "voiced_seconds": transcript.voiced_seconds, "compute_s": done - started,
             "latency_s": done - fed, "audio_s": len(pcm) / 32000}
 
 
@@ -289,6 +293,34 @@ def _report_matching(group: str, results: list, matcher: object) -> None:
         print(f"  {group}, {label}: right section {right}/{len(on_topic)} ({right / len(on_topic):.0%}), wrong "
               f"section {wrong}; off-topic answered {answered_off}/{len(off_topic)}; commands understood "
               f"{understood}/{len(commands)}")
+    if all("word_confidences" in r for _, r in results):
+        _report_tiers(group, on_topic, off_topic, commands, matcher)
+
+
+def _report_tiers(group: str, on_topic: list, off_topic: list, commands: list, matcher: object) -> None:
+    """The same utterances through the confidence tiers (voice_assist/confidence.py): a section offered with
+    "Do you mean ...?" counts as right when it is the right one (one "yes" reads it)."""
+    from scripts.bench_confidence import print_curve, tier_of
+
+    def tiers(rows: list) -> list[tuple[str, str | None]]:
+        return [tier_of(matcher, r["alternatives"], r["word_confidences"]) for _, r in rows]
+
+    questions = tiers(on_topic)
+    right = {name: sum(tier == name and got in u.expected for (u, _), (tier, got) in zip(on_topic, questions,
+                                                                                         strict=True))
+             for name in ("answered", "confirmed")}
+    wrong_read = sum(tier == "answered" and got not in u.expected for (u, _), (tier, got) in zip(on_topic, questions,
+                                                                                                 strict=True))
+    not_caught = sum(tier == "not caught" for tier, _ in questions)
+    off = tiers(off_topic)
+    understood = sum(got in u.expected for (u, _), (_, got) in zip(commands, tiers(commands), strict=True))
+    total = right["answered"] + right["confirmed"]
+    print(f"  {group}, confidence tiers: right {total}/{len(on_topic)} ({total / len(on_topic):.0%}: answered "
+          f"{right['answered']}, confirmed {right['confirmed']}), wrong section read {wrong_read}, not caught "
+          f"{not_caught}; off-topic answered {sum(t == 'answered' for t, _ in off)}/{len(off_topic)}, offered "
+          f"{sum(t == 'confirmed' for t, _ in off)}; commands understood {understood}/{len(commands)}")
+    print_curve(matcher, f"  {group} questions", [(r["alternatives"], r["word_confidences"]) for _, r in on_topic],
+                lambda index, got: got in on_topic[index][0].expected)
 
 
 def _outcome(matcher: object, alternatives: list[str]) -> str | None:
@@ -344,8 +376,10 @@ def main() -> None:
             continue
         data = json.loads(output.stdout)
         report(engine, data, said, matcher)
-        transcripts += [{"engine": engine, "text": u.text, "expected": list(u.expected), "condition": u.condition,
-                         "alternatives": r["alternatives"]} for u, r in zip(said, data["results"], strict=True)]
+        transcripts += [{"engine": engine, "set": args.which, "text": u.text, "expected": list(u.expected),
+                         "condition": u.condition,
+                         "alternatives": r["alternatives"], "word_confidences": r["word_confidences"],
+                         "voiced_seconds": r["voiced_seconds"]} for u, r in zip(said, data["results"], strict=True)]
         if args.show:
             for utterance, r in zip(said, data["results"], strict=True):
                 print(f"    [{utterance.condition}] {utterance.text!r:45} -> {r['alternatives'][:3]}")

@@ -8,6 +8,7 @@ import pocketsphinx
 import pytest
 
 from tests.spoken import FLITE_VOICES, SLOW, silence, synthesize
+from voice_assist.confidence import Certainty, certainty, content_confidence
 from voice_assist.recognize import Domain, Transcript
 from voice_assist.recognize.domain_lm import KEEP_MODELS, arpa_model, build_domain_model, word_forms, words_of
 from voice_assist.recognize.pronounce import espeak_to_cmu
@@ -347,3 +348,22 @@ def test_questions_about_other_illnesses_are_not_answered(content_recognizer) ->
             answered.append((said, voice, heard[:2], got))
 
     assert not answered
+
+
+def test_each_word_of_the_best_guess_comes_with_its_posterior(recognizer: PocketsphinxRecognizer) -> None:
+    audio = synthesize("will i need a feeding tube", voice="en-us+f3")
+    transcript = recognize(recognizer, audio)
+
+    assert len(transcript.word_confidences) == len(transcript.text.split())
+    assert all(0.0 <= confidence <= 1.0 for confidence in transcript.word_confidences)
+    assert certainty(transcript.text, transcript.word_confidences) is Certainty.SURE
+    assert 0.5 < transcript.voiced_seconds < len(audio) / 32000
+
+
+def test_words_made_of_a_sentence_not_in_the_domain_are_less_sure(recognizer: PocketsphinxRecognizer) -> None:
+    """The recognizer bends any speech into the domain's words; its posteriors say it is bending."""
+    question = recognize(recognizer, synthesize("will i need a breathing machine", voice="en-gb+m3"))
+    off_topic = recognize(recognizer, synthesize("the roses are flowering early this year", voice="en-gb+m3"))
+
+    assert content_confidence(off_topic.text, off_topic.word_confidences) < \
+        content_confidence(question.text, question.word_confidences) - 0.2

@@ -3,6 +3,7 @@ VOICE_ASSIST_MODEL points at one."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -293,3 +294,32 @@ def test_a_second_hearing_decodes_alone_and_leaves_the_utterance_state_as_it_was
     assert recognizer.decode_afresh(silence(0.5)).alternatives == ()
     feed(recognizer, speech)
     assert recognizer.finish().alternatives == (WORD_HEARD, WORD_ALTERNATIVE)
+
+
+def test_each_word_comes_with_the_posterior_vosk_itself_gives_it(tiny_model: Path) -> None:
+    """With alternatives asked for, vosk gives no per-word ``conf``: the adapter weighs the alternatives, and
+    for a burst heard as "help" (or "yelp", 0.5 dearer) that agrees with what vosk says without alternatives."""
+    import vosk
+
+    audio = silence(0.5) + burst(0.4) + silence(0.3)
+    recognizer = VoskRecognizer(tiny_model, DOMAIN, max_alternatives=5)
+    feed(recognizer, audio)
+    transcript = recognizer.finish()
+    plain = vosk.KaldiRecognizer(vosk.Model(str(tiny_model)), SAMPLE_RATE)
+    plain.SetWords(True)
+    plain.AcceptWaveform(audio)
+    [word] = json.loads(plain.FinalResult())["result"]
+    assert transcript.alternatives[0] == WORD_HEARD
+    assert transcript.word_confidences == pytest.approx((word["conf"],), abs=0.02)
+    assert 0.5 < transcript.word_confidences[0] < 0.9  # "yelp" competes
+    assert transcript.voiced_seconds == pytest.approx(word["end"] - word["start"])
+
+
+def test_one_guess_only_gets_vosks_own_posterior_and_segments_add_up(tiny_model: Path) -> None:
+    recognizer = VoskRecognizer(tiny_model, None, max_alternatives=1)
+    feed(recognizer, silence(0.3) + burst(0.4) + silence(1.5) + burst(0.4, seed=1) + silence(0.3))
+    transcript = recognizer.finish()
+    assert transcript.alternatives == (f"{WORD_HEARD} {WORD_HEARD}",)
+    assert len(transcript.word_confidences) == 2
+    assert all(0.0 < confidence <= 1.0 for confidence in transcript.word_confidences)
+    assert 0.4 < transcript.voiced_seconds < 1.6

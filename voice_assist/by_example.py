@@ -51,6 +51,12 @@ def combined(recognized: Match, example: ExampleMatch | None, library: Library) 
     return by_example if example.confidence >= needed else recognized
 
 
+def vouches(example: ExampleMatch | None) -> bool:
+    """The user's own recordings matched confidently enough to act on: then what the recognizer's word
+    confidences say (``confidence.tiered``, made for the recognizer's own guesses) does not hold the match back."""
+    return example is not None and example.confidence >= CHANGE_CONFIDENCE
+
+
 def _as_match(example: ExampleMatch, library: Library) -> Match | None:
     """The enrolled phrase as the recognizer's matcher would have matched it said clearly: a command, or a
     topic read from its start; None for a phrase neither (a topic since removed from the factsheet)."""

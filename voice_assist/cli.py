@@ -177,7 +177,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     conversation = Conversation(library, Voice(settings.rate, settings.volume))
     history = history_for(settings)
     for text, transcript in _questions(args, settings, library):
-        event = Heard(transcript.alternatives, whole=True) if transcript else Typed(text)
+        event = Heard(transcript.alternatives, whole=True, word_confidences=transcript.word_confidences) \
+            if transcript else Typed(text)
         for said in replies(_forgetting(conversation.handle(event), conversation, history)):
             reply = replace(said, match=conversation.matcher.explain(said.match)) if args.explain and said.match \
                 else said

@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from voice_assist import enrolment
-from voice_assist.by_example import combined
+from voice_assist.by_example import combined, vouches
 from voice_assist.commands import Command
+from voice_assist.confidence import described, tiered
 from voice_assist.config import Settings
 from voice_assist.content import Library, Reading, Start
 from voice_assist.events import (
@@ -479,8 +480,11 @@ class Conversation:
             self._listening = replace(self._listening, fragment=tuple(alternatives), fragment_at=heard.at)
             self._show(state=State.HEARING, heard=f"{said} …")
             return []
-        log.info("Heard %r → %s %s (score %.0f, %s)", said, match.kind, match.section or match.command,
-                 match.score, self.status.engine)
+        best_guess = alternatives[0] if alternatives else ""  # with a half question heard before in front
+        if not vouches(heard.example):
+            match = tiered(match, best_guess, heard.word_confidences)
+        log.info("Heard %r → %s %s (score %.0f, %s, %s)", said, match.kind, match.section or match.command or
+                 match.confirm, match.score, described(best_guess, heard.word_confidences), self.status.engine)
         return ended + self._reply_to(match, said)
 
     def _after_fragment(self, alternatives: list[str], speaking: bool) -> list[str]:

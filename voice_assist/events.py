@@ -161,6 +161,9 @@ class Heard:
     example: ExampleMatch | None = None
     """The user's enrolled phrase the utterance's sound matched (``examples.py``); None when none did or
     nothing is enrolled."""
+    word_confidences: tuple[float, ...] = ()
+    """The recognizer's posterior (0-1) of each word of the best guess (``Transcript.word_confidences``):
+    how sure to be of it (``confidence.tiered``). Empty when unknown: the guesses are then taken as they are."""
 
 
 @dataclass(frozen=True)

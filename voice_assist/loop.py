@@ -246,7 +246,8 @@ class VoiceLoop:
             self.send(TooShort(self._own_sound))
         else:
             self.send(Heard(transcript.alternatives, speaking=self._own_sound, seconds=seconds,
-                            at=self._heard_seconds, example=self._by_example(self._ended_utterance)))
+                            at=self._heard_seconds, example=self._by_example(self._ended_utterance),
+                            word_confidences=transcript.word_confidences))
 
     def _record(self, step: Step) -> None:
         """Keep what was heard; save it once the utterance is over, however it ended (silence, the length cap,
@@ -291,8 +292,10 @@ class VoiceLoop:
                 self.send(HeardSoFar(self.recognizer.partial(), self._own_sound, at=self._heard_seconds))
             case TryFinishing():
                 self._finished_early = True
-                self.send(Heard(self.recognizer.finish().alternatives, speaking=self._own_sound, at_pause=True,
-                                at=self._heard_seconds, example=self._by_example(bytes(self._utterance))))
+                transcript = self.recognizer.finish()
+                self.send(Heard(transcript.alternatives, speaking=self._own_sound, at_pause=True,
+                                at=self._heard_seconds, example=self._by_example(bytes(self._utterance)),
+                                word_confidences=transcript.word_confidences))
             case DecodeAfresh():
                 second = self.recognizer.decode_afresh(self._ended_utterance)
                 self.send(Heard(second.alternatives, speaking=self._own_sound, afresh=True,

@@ -19,6 +19,12 @@ class Transcript:
     """What the recognizer heard in one utterance: several guesses, best first."""
 
     alternatives: tuple[str, ...] = ()
+    word_confidences: tuple[float, ...] = ()
+    """How sure the engine is of each word of the best guess, in order: its posterior probability (0-1) over
+    the engine's other guesses for the same stretch of sound. Empty when the engine gives none."""
+    voiced_seconds: float = 0.0
+    """The length of sound the best guess's words cover (silences and noises between them left out); 0 when
+    the engine does not say."""
 
     @property
     def text(self) -> str:

@@ -39,6 +39,10 @@ NBEST_SEARCHED = 40
 """N-best entries read to find the distinct alternatives (many differ only in silences or fillers)."""
 
 
+FRAMES_PER_SECOND = 100
+"""pocketsphinx's feature frames per second of audio (its default frame rate, not changed here)."""
+
+
 class PocketsphinxRecognizer:
     """Recognizes one utterance at a time with pocketsphinx, biased towards the domain."""
 
@@ -109,7 +113,11 @@ class PocketsphinxRecognizer:
         # when pocketsphinx cannot build the word lattice, the n-best list yields None: keep the best guess
         guesses += [h.hypstr for h in itertools.islice(self._decoder.nbest(), NBEST_SEARCHED) if h is not None]
         distinct = [text for text in dict.fromkeys(_clean(guess) for guess in guesses) if text]
-        return Transcript(tuple(distinct[: self.max_alternatives]))
+        words = [segment for segment in self._decoder.seg() if _clean(segment.word)]
+        frames = sum(segment.end_frame - segment.start_frame + 1 for segment in words)
+        return Transcript(tuple(distinct[: self.max_alternatives]),
+                          word_confidences=tuple(min(1.0, segment.prob) for segment in words),
+                          voiced_seconds=frames / FRAMES_PER_SECOND)
 
     def decode_afresh(self, pcm: bytes) -> Transcript:
         """Decode ``pcm`` from the starting cepstral mean. pocketsphinx carries its running mean from one

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,8 @@ class VoskRecognizer:
         """A second recognizer for ``decode_afresh``."""
         self.description = f"vosk, model {model_dir.name} ({model_dir}); {how}"
         self._segments: list[tuple[str, ...]] = []
+        self._sureness: list[Sureness] = []
+        """Of each segment's best guess, in step with ``_segments``."""
         log.debug("recognizer ready: %s", self.description)
 
     def _grammar_for(self, model_dir: Path, domain: Domain | None) -> tuple[str | None, str]:
@@ -94,6 +98,7 @@ class VoskRecognizer:
             raise ModelError(f"The speech model in {model_dir} loaded, but a recognizer could not be made from "
                              f"it ({error}). Install the model again with 'voice-assist model install'.") from error
         recognizer.SetMaxAlternatives(self._max_alternatives)
+        recognizer.SetWords(True)  # each guess's words with their times, for ``sureness``
         return recognizer
 
     def accept(self, pcm: bytes) -> None:
@@ -113,8 +118,11 @@ class VoskRecognizer:
         """End the utterance; the recognizer is then ready for the next one."""
         self._keep_segment(self._recognizer.FinalResult())
         segments, self._segments = self._segments, []
+        sureness, self._sureness = self._sureness, []
         self._recognizer.Reset()
-        return Transcript(combine(segments, self._max_alternatives))
+        return Transcript(combine(segments, self._max_alternatives),
+                          word_confidences=tuple(c for segment in sureness for c in segment.word_confidences),
+                          voiced_seconds=sum(segment.voiced_seconds for segment in sureness))
 
     def decode_afresh(self, pcm: bytes) -> Transcript:
         """Decode ``pcm`` with a second recognizer that has heard nothing else but other second opinions
@@ -123,17 +131,54 @@ class VoskRecognizer:
             self._spare = self._new_recognizer(self._model_dir)
         self._recognizer, self._spare = self._spare, self._recognizer
         segments, self._segments = self._segments, []
+        sureness, self._sureness = self._sureness, []
         try:
             self.accept(pcm)
             return self.finish()
         finally:
             self._recognizer, self._spare = self._spare, self._recognizer
-            self._segments = segments
+            self._segments, self._sureness = segments, sureness
 
     def _keep_segment(self, result_json: str) -> None:
         alternatives = parse_result(result_json)
         if alternatives:
             self._segments.append(alternatives)
+            self._sureness.append(sureness_of(result_json))
+
+
+@dataclass(frozen=True)
+class Sureness:
+    """How sure vosk is of a segment's best guess (see ``Transcript``)."""
+
+    word_confidences: tuple[float, ...]
+    voiced_seconds: float
+
+
+def sureness_of(result_json: str) -> Sureness:
+    """The best guess's word posteriors and the seconds its words cover. Vosk gives its own posterior
+    (``conf``) per word only when no alternatives are asked for; with alternatives, a word's posterior is the
+    share of the alternatives' weight (softmax of their ``confidence``, Kaldi's total log score, which
+    reproduces vosk's own ``conf`` when two guesses differ by one word) held by those that have the same word
+    over the same time."""
+    result = json.loads(result_json)
+    guesses = result.get("alternatives") or [{**result, "confidence": 0.0}]
+    best_score = max(guess.get("confidence", 0.0) for guess in guesses)
+    weights = [math.exp(guess.get("confidence", 0.0) - best_score) for guess in guesses]
+    best = [word for word in guesses[0].get("result", []) if word["word"] != UNKNOWN_WORD]
+
+    def posterior(word: dict) -> float:
+        if "conf" in word:
+            return float(word["conf"])
+        held = sum(weight for guess, weight in zip(guesses, weights, strict=True)
+                   if any(_same_word(word, other) for other in guess.get("result", [])))
+        return held / sum(weights)
+
+    return Sureness(tuple(posterior(word) for word in best), sum(word["end"] - word["start"] for word in best))
+
+
+def _same_word(word: dict, other: dict) -> bool:
+    """The same word over overlapping times."""
+    return bool(other["word"] == word["word"] and other["start"] < word["end"] and word["start"] < other["end"])
 
 
 def parse_result(result_json: str) -> tuple[str, ...]:

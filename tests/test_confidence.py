@@ -1,0 +1,117 @@
+"""The confidence tiers in the conversation core: the same words, heard with given word posteriors, are answered,
+offered for a one-word "yes", or not caught; commands that change something need more."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_assist.confidence import (
+    PLAUSIBLE,
+    SURE_ANSWER,
+    SURE_CHANGE,
+    SURE_WITH_CLOSE_MATCH,
+    Certainty,
+    certainty,
+    content_confidence,
+)
+from voice_assist.conversation import NOT_CAUGHT, Conversation
+from voice_assist.events import ChangeVoice, Heard, Voice, replies
+
+QUESTION = "will i need a feeding tube"
+"""Answered from Nutrition when typed."""
+SURE = (0.9, 0.8, 0.95, 0.7, 0.9, 0.99)
+UNSURE = (0.9, 0.8, 0.3, 0.2, 0.4, 0.3)
+"""Content words ("need", "feeding", "tube") at 0.2-0.4: plausible, not sure."""
+LOST = (0.05, 0.02, 0.1, 0.01, 0.04, 0.03)
+
+
+@pytest.fixture
+def dialogue(matcher):
+    return Conversation(matcher.library, Voice(rate=150, volume=0.9), matcher)
+
+
+def hear(dialogue, text, confidences):
+    actions = dialogue.handle(Heard((text,), whole=True, word_confidences=confidences))
+    return actions, replies(actions)[-1]
+
+
+def test_sure_words_are_answered(dialogue):
+    _, reply = hear(dialogue, QUESTION, SURE)
+    assert reply.section == "treatment/nutrition"
+
+
+def test_unsure_words_are_offered_for_one_word_and_yes_reads_the_answer(dialogue):
+    _, asked = hear(dialogue, QUESTION, UNSURE)
+    assert asked.section is None and asked.text.startswith("Do you mean ") and "Nutrition" in asked.text
+    _, answer = hear(dialogue, "yes", (0.9,))
+    assert answer.section == "treatment/nutrition"
+
+
+def test_words_the_recognizer_was_not_sure_of_at_all_are_not_caught(dialogue):
+    _, reply = hear(dialogue, QUESTION, LOST)
+    assert reply.section is None and reply.text.startswith(NOT_CAUGHT)
+
+
+def test_words_close_to_a_way_of_asking_need_less_confidence_than_loose_ones(dialogue):
+    """Heard from off-topic speech, these words answered from Overview at a matcher score of 73."""
+    middling = SURE_WITH_CLOSE_MATCH + 0.05
+    assert middling < SURE_ANSWER
+    _, answer = hear(dialogue, QUESTION, (middling,) * 6)
+    _, asked = hear(dialogue, "you it get what are the als", (middling,) * 7)
+    assert answer.section == "treatment/nutrition"
+    assert asked.section is None and asked.text.startswith("Do you mean ")
+
+
+def test_without_confidences_the_words_are_taken_as_they_are(dialogue):
+    _, reply = hear(dialogue, QUESTION, ())
+    assert reply.section == "treatment/nutrition"
+
+
+def test_a_lone_word_is_confirmed_however_sure(dialogue):
+    """A clap heard as "fed" at posterior 1.0: one word has nothing to compete with in the lattice."""
+    _, typed_answer = hear(dialogue, "riluzole", ())
+    _, asked = hear(dialogue, "riluzole", (1.0,))
+    assert typed_answer.section and asked.section is None and asked.text.startswith("Do you mean ")
+
+
+@pytest.mark.parametrize("confidence", [PLAUSIBLE, SURE_CHANGE - 0.01])
+def test_a_command_that_changes_something_needs_more_than_a_light_one(dialogue, confidence):
+    actions, reply = hear(dialogue, "louder", (confidence,))
+    assert not any(isinstance(action, ChangeVoice) for action in actions)
+    assert reply.text.startswith(NOT_CAUGHT)
+
+
+def test_a_sure_command_that_changes_something_is_taken(dialogue):
+    actions, _ = hear(dialogue, "louder", (SURE_CHANGE,))
+    assert any(isinstance(action, ChangeVoice) for action in actions)
+
+
+def test_stop_is_taken_however_unsure(dialogue):
+    hear(dialogue, QUESTION, SURE)
+    _, reply = hear(dialogue, "stop", (0.01,))
+    assert reply.interrupt and reply.text == "" and reply.match.command == "stop"
+
+
+def test_a_light_command_is_taken_when_plausible_but_not_when_lost(dialogue):
+    hear(dialogue, QUESTION, SURE)
+    _, again = hear(dialogue, "repeat", (0.3,))
+    assert again.section == "treatment/nutrition"
+    _, lost = hear(dialogue, "repeat", (0.02,))
+    assert lost.text.startswith(NOT_CAUGHT)
+
+
+def test_content_words_decide_not_stop_words():
+    assert content_confidence("what is riluzole", (0.1, 0.1, 0.9)) == pytest.approx(0.9)
+    assert content_confidence("what is", (0.2, 0.4)) == pytest.approx(0.3)  # only stop words: all of them
+    assert content_confidence("what is riluzole", (0.2, 0.4)) == pytest.approx(0.4)  # its last words: "is riluzole"
+    assert content_confidence("riluzole", (0.2, 0.4)) == pytest.approx(0.3)  # not lined up: all
+
+
+@pytest.mark.parametrize(("confidences", "tier"), [
+    ((SURE_ANSWER, SURE_ANSWER), Certainty.SURE),
+    ((SURE_ANSWER - 0.01, SURE_ANSWER), Certainty.PLAUSIBLE),
+    ((PLAUSIBLE, PLAUSIBLE), Certainty.PLAUSIBLE),
+    ((PLAUSIBLE - 0.01, PLAUSIBLE - 0.01), Certainty.NOT_CAUGHT),
+])
+def test_the_tiers_at_their_thresholds(confidences, tier):
+    assert certainty("feeding tube", confidences) is tier
