@@ -25,14 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.virtual_audio import VirtualAudio, virtual_audio
+from tests.virtual_audio import TEN_MS, VirtualAudio, loud_frames, recorded_bytes, virtual_audio
 from voice_assist.alarm import Alarm
 from voice_assist.devices import refresh_devices
 
-RATE = 16_000
-FRAME = RATE // 100
-SOUND_LEVEL = 300.0
-"""RMS (of 32767) above which a 10 ms frame is sound; the null sinks' silence is exactly zero."""
 SOUNDING = 1.5
 """Seconds each alarm sounds before stop(): inside the first chime, so stop() cuts a tone."""
 SETTLE = 0.7
@@ -40,30 +36,18 @@ SETTLE = 0.7
 CPU_SECONDS = 10.0
 
 
-def _position(path: Path) -> int:
-    return path.stat().st_size // 2 * 2
-
-
-def _loud_frames(path: Path, start: int) -> np.ndarray:
-    with path.open("rb") as tape:
-        tape.seek(start)
-        samples = np.frombuffer(tape.read(), dtype="<i2").astype(np.float64)
-    frames = samples[:len(samples) // FRAME * FRAME].reshape(-1, FRAME)
-    return np.nonzero(np.sqrt(np.mean(frames ** 2, axis=1)) > SOUND_LEVEL)[0]
-
-
 def _one_run(alarm: Alarm, paths: list[Path]) -> list[tuple[float, float]]:
     """(start to first sound, stop to silence) on each recording."""
-    started = [_position(path) for path in paths]
+    started = [recorded_bytes(path) for path in paths]
     alarm.start()
     time.sleep(SOUNDING)
-    stopped = [_position(path) for path in paths]
+    stopped = [recorded_bytes(path) for path in paths]
     alarm.stop()
     time.sleep(SETTLE)
     results = []
     for path, start, stop in zip(paths, started, stopped, strict=True):
-        loud = _loud_frames(path, start)
-        stop_frame = (stop - start) // 2 / FRAME
+        loud = loud_frames(path, start)
+        stop_frame = (stop - start) // 2 / TEN_MS
         first = loud[0] / 100 if loud.size else float("nan")
         last = max(0.0, (loud[-1] + 1 - stop_frame) / 100) if loud.size else float("nan")
         results.append((first, last))

@@ -17,45 +17,28 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.virtual_audio import VirtualAudio, virtual_audio
+from tests.virtual_audio import RECORDING_RATE, TEN_MS, VirtualAudio, loud_frames, recorded_bytes, virtual_audio
 from voice_assist.devices import refresh_devices
 from voice_assist.speak.speaker import Speaker
 
-RATE = 16_000
-FRAME = RATE // 100
-SOUND_LEVEL = 300.0
 TEXT = ("ALS is a disease of the nerve cells that control the muscles. Over time it weakens the arms, "
         "the legs, speech, swallowing and breathing. There is no cure yet, but care helps a lot. ") * 3
 
 
-def _position(path: Path) -> int:
-    return path.stat().st_size // 2 * 2
-
-
-def _sound_frames(path: Path, start: int) -> np.ndarray:
-    with path.open("rb") as tape:
-        tape.seek(start)
-        samples = np.frombuffer(tape.read(), dtype="<i2").astype(np.float64)
-    frames = samples[:len(samples) // FRAME * FRAME].reshape(-1, FRAME)
-    return np.nonzero(np.sqrt(np.mean(frames ** 2, axis=1)) > SOUND_LEVEL)[0]
-
-
 def _one_run(speaker: Speaker, path: Path) -> tuple[float, float, float]:
-    said_position = _position(path)
+    said_position = recorded_bytes(path)
     said_at = time.monotonic()
     speaker.say(TEXT)
     time.sleep(2.0)
-    stop_position = _position(path)
+    stop_position = recorded_bytes(path)
     speaker.stop()
     time.sleep(1.0)
     first_callback = (speaker.first_sample_time or float("nan")) - said_at
-    heard = _sound_frames(path, said_position)
+    heard = loud_frames(path, said_position)
     first_heard = heard[0] / 100 if heard.size else float("nan")
-    stop_frame = (stop_position - said_position) // 2 / FRAME
+    stop_frame = (stop_position - said_position) // 2 / TEN_MS
     silence_after = (heard[-1] + 1 - stop_frame) / 100 if heard.size else float("nan")
     return first_callback, first_heard, silence_after
 
@@ -76,7 +59,7 @@ def _bench(pulse: VirtualAudio, runs: int) -> int:
     refresh_devices()  # PortAudio started before the private server did
     path = Path(pulse.runtime_dir) / "bench-speaker.raw"
     with Speaker() as speaker, pulse.record_speaker(path):
-        while not path.exists() or path.stat().st_size < RATE:
+        while not path.exists() or path.stat().st_size < RECORDING_RATE:
             time.sleep(0.02)
         while speaker.worker_pid is None:
             time.sleep(0.02)

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 MODULES = (
     "module-native-protocol-unix",
     "module-null-sink sink_name=speaker",
@@ -106,3 +108,24 @@ def _wait_for_growth(path: Path, timeout: float = 10.0) -> None:
             return
         time.sleep(0.05)
     raise RuntimeError(f"parecord wrote nothing to {path} within {timeout:g} s")
+
+
+RECORDING_RATE = 16_000
+"""Hertz of ``record_speaker``'s recordings (mono s16le)."""
+TEN_MS = RECORDING_RATE // 100
+LOUD = 300.0
+"""RMS (of 32767) above which a 10 ms frame of a recording is sound; a null sink's silence is exactly zero."""
+
+
+def recorded_bytes(path: Path) -> int:
+    """How much of a growing recording there is now, in whole samples: a mark to measure from."""
+    return path.stat().st_size // 2 * 2
+
+
+def loud_frames(path: Path, start: int) -> np.ndarray:
+    """The indices of the loud 10 ms frames of a recording from byte ``start`` on."""
+    with path.open("rb") as tape:
+        tape.seek(start)
+        samples = np.frombuffer(tape.read(), dtype="<i2").astype(np.float64)
+    frames = samples[:len(samples) // TEN_MS * TEN_MS].reshape(-1, TEN_MS)
+    return np.nonzero(np.sqrt(np.mean(frames ** 2, axis=1)) > LOUD)[0]
