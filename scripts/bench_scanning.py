@@ -33,7 +33,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -104,6 +105,9 @@ CHIME_BAND_HZ = 40.0
 CHIME_SHARE = 0.5
 """The chime has begun where a window's spectrum holds more than this share within CHIME_BAND_HZ of TONES[0]
 (the bell's first tone, nearly all its energy); a voice spreads its energy over many harmonics."""
+NOTICED_SILENCE_PAUSES, NOTICED_SILENCE_SECONDS = 3, 5.0
+"""A user who hears nothing for three scanning pauses and five seconds more takes it that scanning has stopped
+(it went quiet without a word) and makes a sound to start it again."""
 ANSWER_WITHIN = 5.0
 """Seconds after a selecting sound in which the assistant's answer to it is looked for."""
 
@@ -143,6 +147,8 @@ class Walked:
     help_calls: list[tuple[int, Logged | None, str, bool]] = field(default_factory=list)
     """(tape position before the three sounds, the 'Calling for help' line, how it was stopped, stopped)."""
     failures: list[Failure] = field(default_factory=list)
+    restarts: int = 0
+    """Times the assistant was started afresh because an alarm could not be stopped."""
     log: list[Logged] = field(default_factory=list)
     """Everything the assistant logged."""
 
@@ -191,7 +197,12 @@ class Tape:
 
     def sounding(self) -> bool:
         """The speaker channel sounded in the last QUIET_BEFORE_SOUND."""
-        return bool(loud_frames(self.samples(max(0, self.position() - round(QUIET_BEFORE_SOUND * RATE)))[:, 1]).any())
+        return not self.quiet_for(QUIET_BEFORE_SOUND)
+
+    def quiet_for(self, seconds: float) -> bool:
+        """The speaker channel has been quiet for the last ``seconds``."""
+        end = self.position()
+        return end >= seconds * RATE and not loud_frames(self.samples(end - round(seconds * RATE))[:, 1]).any()
 
 
 class LogFollower(logging.Handler):
@@ -234,8 +245,11 @@ def _option(label: str) -> str:
 class SoundUser:
     """A user who can only make one kind of sound, and listens for the options."""
 
-    def __init__(self, audio: VirtualAudio, tape: Tape, log: LogFollower, walked: Walked, folder: Path) -> None:
+    def __init__(self, audio: VirtualAudio, tape: Tape, log: LogFollower, walked: Walked, folder: Path, *,
+                 scan_seconds: float) -> None:
         self.audio, self.tape, self.log, self.walked, self.folder = audio, tape, log, walked, folder
+        self.silence_noticed = NOTICED_SILENCE_PAUSES * scan_seconds + NOTICED_SILENCE_SECONDS
+        """Seconds of silence from the speaker after which the user takes it that scanning has stopped."""
         self.rng = np.random.default_rng(SEED + SOUND_KINDS.index(walked.kind))
 
     def sound(self, longest: float | None = None) -> np.ndarray:
@@ -257,12 +271,23 @@ class SoundUser:
     def fail(self, option: str, what: str) -> None:
         self.walked.failures.append(Failure(option, what, self.log.recent()))
 
+    def wait_for(self, *patterns: str) -> Logged | None:
+        """The next line matching ``patterns``; None after WAIT_SECONDS, or once the speaker has been silent for
+        ``silence_noticed`` (scanning has stopped without a word)."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            line = self.log.follow(*patterns, timeout=1.0)
+            if line is not None or self.tape.quiet_for(self.silence_noticed):
+                return line
+        return None
+
     def choose(self, label: str) -> bool:
         """Wait for the option ``label``, make the sound in the pause after it; True when it was selected."""
         for attempt in range(1, ATTEMPTS + 1):
-            read = self.log.follow(_option(label), "^Scanning stopped", timeout=WAIT_SECONDS)
+            read = self.wait_for(_option(label), "^Scanning stopped")
             if read is None or read.message == "Scanning stopped":
-                self.fail(label, "the option was not read" if read is None else "scanning stopped before it")
+                self.fail(label, f"the option was not read: silence for {self.silence_noticed:g} s" if read is None
+                          else "scanning stopped before it")
                 return False
             if not self.tape.said_after(read.at):
                 self.fail(label, "the option was logged but not heard on the speaker")
@@ -316,8 +341,10 @@ class SoundUser:
         """After something went wrong: back to the topics, by "Topics" or "Back to the topics" when read, or by a
         sound once scanning has stopped; True when the topics are read again from the first."""
         for _ in range(ATTEMPTS + 1):
-            line = self.log.follow(r"^Option '(Topics|Back to the topics|Stop scanning)'$", "^Scanning stopped",
-                                   timeout=WAIT_SECONDS)
+            line = self.wait_for(r"^Option '(Topics|Back to the topics|Stop scanning)'$", "^Scanning stopped")
+            if line is None and self.tape.quiet_for(self.silence_noticed):
+                self.make_sound()  # what a user who hears nothing would do
+                return self.log.follow("^Scanning the topics", timeout=SELECTED_WITHIN) is not None
             if line is None:
                 return False
             self.tape.said_after(line.at)
@@ -361,19 +388,20 @@ def walk(user: SoundUser, library: Library, core: Conversation, topics: Sequence
         "^Scanning stopped", timeout=SELECTED_WITHIN) is not None
 
 
-def call_for_help(user: SoundUser, loop: VoiceLoop, calls: int) -> None:
-    """Three short sounds, ``calls`` times; each alarm stopped by a caregiver key or "stop the alarm", by turns."""
+def call_for_help(user: SoundUser, loop: VoiceLoop, calls: int) -> int:
+    """Three short sounds, ``calls`` times; each alarm stopped by a caregiver key or "stop the alarm", by turns.
+    The calls made: fewer when an alarm could not be stopped (the next would find it sounding)."""
     stop_wav = stereo_wav(silence(0.2) + synthesize("stop the alarm", lead_silence_s=0.0) + silence(0.2),
                           user.folder, "stop_the_alarm")
     for number in range(calls):
         user.tape.wait_quiet(1.0)
+        how = "caregiver key" if len(user.walked.help_calls) % 2 == 0 else "'stop the alarm'"
         mark = user.make_sound(count=3)
         called = user.log.follow("^Calling for help", timeout=HELP_SIGNAL_WINDOW + 2)
         if called is None:
             user.fail("help", "three sounds did not call for help")
         time.sleep(ALARM_SOUNDS_FOR)
-        how = "caregiver key" if number % 2 == 0 else "'stop the alarm'"
-        if number % 2 == 0:
+        if how == "caregiver key":
             loop.switch_changed(True, switch_key=False)
         else:
             play(user.audio, stop_wav)
@@ -382,16 +410,44 @@ def call_for_help(user: SoundUser, loop: VoiceLoop, calls: int) -> None:
         if not stopped and called is not None:
             loop.switch_changed(True, switch_key=False)
             if user.log.follow("^The alarm was stopped", timeout=8.0) is None:
-                user.fail("help", f"neither {how} nor a caregiver key after it stopped the alarm (alarm sounding: "
-                                  f"{loop.status.state}); the remaining calls would find it sounding: not made")
-                return
+                user.fail("help", f"neither {how} nor a caregiver key after it stopped the alarm (the core's state: "
+                                  f"{loop.status.state}); the assistant is started afresh for the next call")
+                return number + 1
             user.fail("help", f"{how} did not stop the alarm; a caregiver key after it did")
         time.sleep(1.0)  # "The alarm is off." begins
+    return calls
+
+
+@contextmanager
+def running_assistant(settings: Settings, library: Library, folder: Path) -> Iterator[tuple[VoiceLoop, Conversation]]:
+    """The real VoiceLoop listening to the virtual microphone in a thread, scanning as its way in."""
+    done = threading.Event()
+    (folder / "recognizer").mkdir(exist_ok=True)
+    recognizer = open_recognizer(settings, domain_of(library), folder / "recognizer")
+    speaker = Speaker(settings)
+    alarm = Alarm(settings.alarm_output, settings.output_device)
+    core = Conversation(library, Voice(settings.rate, settings.volume), engine=recognizer.engine,
+                        quick_end_silence=settings.quick_end_silence,
+                        scanning=Scanning(settings.scan_seconds, settings.sound_level), scanning_way_in=True)
+    loop = VoiceLoop(core, recognizer, speaker, settings, NoView(), alarm=alarm,
+                     sounds=SoundDetector.from_settings(settings))
+    loop.send(Started())
+    listening = threading.Thread(target=listen, name="listening", daemon=True,
+                                 args=(loop, lambda _retry: StoppableMicrophone(done)))
+    listening.start()
+    try:
+        yield loop, core
+    finally:
+        done.set()
+        listening.join(timeout=10)
+        speaker.close()
+        alarm.close()
 
 
 def run_kind(audio: VirtualAudio, settings: Settings, kind: str, topic_ids: Sequence[str], *, help_calls: int,
              folder: Path) -> tuple[Walked, np.ndarray]:
-    """One simulated user with a fresh assistant; what it met, and the recording."""
+    """One simulated user with a fresh assistant; what it met, and the recording. When an alarm cannot be
+    stopped, the remaining calls for help are made to a fresh assistant."""
     raw = folder / f"{kind}.raw"
     walked = Walked(kind)
     library = load_library([BUNDLED_CONTENT])
@@ -400,29 +456,16 @@ def run_kind(audio: VirtualAudio, settings: Settings, kind: str, topic_ids: Sequ
         tape = Tape(raw)
         follower = LogFollower(tape)
         logging.getLogger("voice_assist").addHandler(follower)
-        done = threading.Event()
-        (folder / "recognizer").mkdir(exist_ok=True)
-        recognizer = open_recognizer(settings, domain_of(library), folder / "recognizer")
-        speaker = Speaker(settings)
-        alarm = Alarm(settings.alarm_output, settings.output_device)
-        core = Conversation(library, Voice(settings.rate, settings.volume), engine=recognizer.engine,
-                            quick_end_silence=settings.quick_end_silence,
-                            scanning=Scanning(settings.scan_seconds, settings.sound_level), scanning_way_in=True)
-        loop = VoiceLoop(core, recognizer, speaker, settings, NoView(), alarm=alarm,
-                         sounds=SoundDetector.from_settings(settings))
-        loop.send(Started())
-        listening = threading.Thread(target=listen, name="listening", daemon=True,
-                                     args=(loop, lambda _retry: StoppableMicrophone(done)))
-        listening.start()
+        user = SoundUser(audio, tape, follower, walked, folder, scan_seconds=settings.scan_seconds)
         try:
-            user = SoundUser(audio, tape, follower, walked, folder)
-            walk(user, library, core, topics)
-            call_for_help(user, loop, help_calls)
+            with running_assistant(settings, library, folder) as (loop, core):
+                walk(user, library, core, topics)
+                made = call_for_help(user, loop, help_calls)
+            while made < help_calls and walked.restarts < help_calls:
+                walked.restarts += 1
+                with running_assistant(settings, library, folder) as (loop, _core):
+                    made += call_for_help(user, loop, help_calls - made)
         finally:
-            done.set()
-            listening.join(timeout=10)
-            speaker.close()
-            alarm.close()
             logging.getLogger("voice_assist").removeHandler(follower)
             walked.log = follower.lines
     return walked, Tape(raw).samples()
@@ -521,7 +564,8 @@ def report_help(walked: Walked, samples: np.ndarray) -> None:
     stopped_by = {how: sum(1 for *_, h, s in walked.help_calls if h == how and s)
                   for how in ("caregiver key", "'stop the alarm'")}
     print(f"help calls: {len(walked.help_calls)}, chime found: {len(to_chime)}, stopped by "
-          + ", ".join(f"{how}: {count}" for how, count in stopped_by.items()))
+          + ", ".join(f"{how}: {count}" for how, count in stopped_by.items())
+          + f"; assistant started afresh after an alarm that could not be stopped: {walked.restarts}")
     print_stats(f"{walked.kind}: third sound's onset -> the alarm's first chime", to_chime)
     print_stats(f"{walked.kind}: third sound's onset -> 'Calling for help' logged (about, tape length)", to_called)
     for problem in failed:
