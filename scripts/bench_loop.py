@@ -172,9 +172,10 @@ def play(audio: VirtualAudio, wav: Path) -> None:
     subprocess.run(["paplay", "--device=rec", str(wav)], env=audio.env, check=True, timeout=60)
 
 
-def loud_frames(samples: np.ndarray) -> np.ndarray:
+def loud_frames(samples: np.ndarray, level: float = SOUND_LEVEL) -> np.ndarray:
+    """For each 10 ms frame, whether its RMS is above ``level``."""
     frames = samples[: samples.size // FRAME * FRAME].reshape(-1, FRAME).astype(np.float64)
-    return np.sqrt(np.mean(frames**2, axis=1)) > SOUND_LEVEL
+    return np.sqrt(np.mean(frames**2, axis=1)) > level
 
 
 def stretches(loud: np.ndarray, gap: float) -> list[tuple[float, float]]:
