@@ -25,6 +25,7 @@ from voice_assist.events import (
     ChangeScanning,
     Event,
     Heard,
+    HeardSoFar,
     Reply,
     Scanning,
     Silence,
@@ -386,3 +387,22 @@ def test_the_alarm_holds_whatever_the_microphone_hears_until_it_is_stopped(liste
     assert listener.conversation.alarm_sounding
     listener.send(Heard(("stop the alarm",), speaking=True, at=listener.now))
     assert not listener.conversation.alarm_sounding
+
+
+def test_a_second_alarm_is_stopped_by_voice_as_the_first(listener):
+    for _ in range(2):
+        listener.send(Typed("help me", at=listener.now))
+        listener.send(UtteranceStarted(True))
+        stopped = listener.send(HeardSoFar("stop the alarm", True, at=listener.now))
+        assert any(isinstance(action, SilenceAlarm) for action in stopped)
+        listener.wait(3)
+
+
+def test_a_non_speakers_hum_heard_as_stop_does_not_end_scanning_but_a_caregivers_key_does(non_speaker):
+    non_speaker.wait(4)
+    assert non_speaker.conversation.status.state is State.SCANNING
+    assert non_speaker.send(Heard(("stop",), at=non_speaker.now)) == []
+    assert non_speaker.conversation.status.state is State.SCANNING
+    non_speaker.send(CaregiverKey(non_speaker.now))
+    assert non_speaker.last.startswith(STOPPED_SCANNING)
+    assert non_speaker.conversation.status.state is not State.SCANNING

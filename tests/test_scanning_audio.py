@@ -62,6 +62,10 @@ class SoundMaker:
     def choose(self, label: str) -> None:
         """Wait for the option ``label``; make the sound once it has been said."""
         self.follow(f"Option {re.escape(repr(label))}")
+        logged = self.assistant.now() - 0.5
+        deadline = time.monotonic() + TIMEOUT
+        while not self.assistant.stretches(since=logged) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the option is heard before the quiet after it is waited for
         self.assistant.wait_until_quiet(quiet=0.3)
         self.make_sound()
         self.follow(f"Selected {re.escape(repr(label))}")

@@ -435,8 +435,8 @@ class Conversation:
         """A command whose words the assistant is saying itself ("I didn't catch that", "Do you want more?",
         "Speaking slower.") is its own voice coming back through the microphone: acting on it would make it
         answer itself again and again. "stop" is always taken: at worst it silences the assistant."""
-        if command.command == Command.STOP or not command.heard:
-            return False
+        if command.command in (Command.STOP, Command.IM_HERE) or not command.heard:
+            return False  # the alarm's chime says no words: "stop the alarm" over it is never its echo
         if f" {command.heard} " in f" {' '.join(plain_words(self.status.said))} ":
             log.info("Ignored %r over speech: I am saying that myself (echo)", command.heard)
             return True
@@ -762,8 +762,11 @@ class Conversation:
         return self._say(said, interrupt=True)
 
     def _steer_scanning(self, command: Command | None, match: Match) -> list[Action]:
-        """Speech while scanning: "stop" (or "no") ends it, "scan" starts it again, the rest is not taken."""
-        if command in (Command.STOP, Command.NO):
+        """Speech while scanning: "stop" (or "no") ends it, "scan" starts it again, the rest is not taken. For a
+        user who does not speak, "stop" is not taken: their hum was heard as "stop" and ended scanning in
+        silence (scripts/bench_scanning.py); the "Stop scanning" option, or any key, ends it instead."""
+        if command in (Command.STOP, Command.NO) and not self.scanning_way_in:
+            log.info("Heard %r while scanning: scanning stopped", match.heard)
             self._scan = None
             self._show(state=State.LISTENING, said="", heard=match.heard)
             return [Reply("", match, interrupt=True)]
@@ -816,6 +819,7 @@ class Conversation:
         self._signals = ()
         self._reading = replace(self._reading, continuing=False, clarifying=(), forget_asked=False,
                                 scan_offered=False)
+        self._listening = replace(self._listening, answering_over_speech=False)
         learning: list[Action] = [DropTakes()] if self._enrolment is not None else []
         self._enrolment = None
         self._alarm_on = True
@@ -829,9 +833,14 @@ class Conversation:
         return [SilenceAlarm(f"heard {heard!r}" if heard else ""), *self._say(ALARM_OFF)]
 
     def _caregiver_key(self, _key: CaregiverKey) -> list[Action]:
-        if self._enrolment is not None and not self.alarm_sounding:
+        """A caregiver's key stops the alarm, learning the user's voice, or scanning, whichever is going on."""
+        if self.alarm_sounding:
+            return self._silence_alarm("")
+        if self._enrolment is not None:
             return self._learning_turn(enrolment.stop(self._enrolment), interrupt=True)
-        return self._silence_alarm("") if self.alarm_sounding else []
+        if self._scan is not None:
+            return self._stop_scanning(f"{STOPPED_SCANNING} {self._how_to_scan_again()}")
+        return []
 
     def _switch_trouble(self, trouble: SwitchTrouble) -> list[Action]:
         """Said once each time the switch stops working or works again; the screen keeps what to do."""
