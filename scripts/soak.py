@@ -165,12 +165,16 @@ class ScanningCount(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.found: Counter[str] = Counter()
+        self.why: Counter[str] = Counter()
+        """What the calls for help were (``Conversation._call_for_help``'s reason)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         message = str(record.msg)
         for what in ("Calling for help", "Scanning the topics", "Selected"):
             if message.startswith(what):
                 self.found[what] += 1
+        if message.startswith("Calling for help"):
+            self.why[record.getMessage().split(": ", 1)[-1]] += 1
 
 
 class SilentAlarm:
@@ -218,6 +222,8 @@ class SoakReport:
     events: dict[str, int] = field(default_factory=dict)
     unasked: Counter[str] = field(default_factory=Counter)
     """Calls for help, scanning started and options selected (``ScanningCount``): none was asked for."""
+    calls: Counter[str] = field(default_factory=Counter)
+    """Why each call for help came."""
 
     def growth_mb_per_hour(self) -> float:
         """Least-squares slope of RSS after the warm-up (the first hour, or the first quarter of a short run)."""
@@ -367,6 +373,7 @@ def run_soak(hours: float, *, seed: int = 1, engine: str = "auto", sample_minute
     finally:
         core_log.removeHandler(scanning)
     report.unasked.update(scanning.found)
+    report.calls.update(scanning.why)
     return report
 
 
@@ -402,6 +409,8 @@ def main() -> int:
     unasked = report.unasked
     print(f"calls for help (all false): {unasked['Calling for help']}; scanning started without 'scan': "
           f"{unasked['Scanning the topics']}; options selected: {unasked['Selected']}")
+    if report.calls:
+        print(f"the calls for help: {dict(report.calls)}")
     return 0
 
 

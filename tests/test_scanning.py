@@ -406,3 +406,13 @@ def test_a_non_speakers_hum_heard_as_stop_does_not_end_scanning_but_a_caregivers
     non_speaker.send(CaregiverKey(non_speaker.now))
     assert non_speaker.last.startswith(STOPPED_SCANNING)
     assert non_speaker.conversation.status.state is not State.SCANNING
+
+
+def test_the_offer_of_scanning_is_not_taken_by_someone_talking(listener):
+    for _ in range(2):
+        listener.send(Heard(("the bend of the garden hose",), at=listener.now))
+        listener.wait(5)
+    assert listener.said[-1].endswith(SCAN_OFFER)
+    listener.sound(1.4, talk=True)  # the user tries again in words
+    listener.sound(0.8)  # a long sound: not a short, deliberate one
+    assert listener.conversation.status.state is not State.SCANNING

@@ -608,14 +608,14 @@ class Conversation:
     # --- scanning: options read one at a time, any sound or the switch selects
 
     def _sound_started(self, sound: SoundStarted) -> list[Action]:
-        """A sound selects while scanning; it starts scanning when that is the way in, or was just offered. What
-        it did is undone if it turns out to be talk (``_sound_ended``)."""
+        """A sound selects while scanning, and starts scanning when that is the way in. What it did is undone if
+        it turns out to be talk (``_sound_ended``)."""
         if self.alarm_sounding:
             return []
         before = _Before(sound.at, self._scan, self._reading)
         if self._scan is not None:
             actions = self._select(sound.at)
-        elif self.scanning_way_in or (self._reading.scan_offered and self._just_said()):
+        elif self.scanning_way_in:
             actions = self._start_scanning(sound.at)
         else:
             return []
@@ -632,6 +632,8 @@ class Conversation:
         if sound.seconds > HELP_SOUND_MAX_SECONDS or sound.at - self._last_talk_end < TALK_HOLDS_OFF_HELP_SECONDS:
             self._signals = ()  # a long sound (a held hum), or a sound amid talk, is no call for help
             return []
+        if self._scan is None and self._reading.scan_offered and self._just_said() and not self.scanning_way_in:
+            return self._start_scanning(sound.at)  # a short sound, not talk, takes the offer
         run = tuple(start for start in self._signals if sound.at - start <= HELP_SIGNAL_WINDOW)
         if not run and onset - previous_end < HELP_QUIET_BEFORE_SECONDS:
             self._signals = ()  # it follows other sound: not the start of a signal
