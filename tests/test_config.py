@@ -59,6 +59,8 @@ GOOD_AFTER = '\nend_silence = 2.5\n'
     ("history_days = 7.5", "history_days"),
     ('history = "no"', "history"),
     ('way_in = "switch"', "way_in"),
+    ("help_sounds = 1", "help_sounds"),
+    ("help_sounds = 7", "help_sounds"),
     ("way_in = true", "way_in"),
     ("scan_seconds = 0.1", "scan_seconds"),
     ('scan_seconds = "slow"', "scan_seconds"),

@@ -416,3 +416,15 @@ def test_the_offer_of_scanning_is_not_taken_by_someone_talking(listener):
     listener.sound(1.4, talk=True)  # the user tries again in words
     listener.sound(0.8)  # a long sound: not a short, deliberate one
     assert listener.conversation.status.state is not State.SCANNING
+
+
+@pytest.mark.parametrize(("help_sounds", "sounds", "called"), [(0, 6, False), (4, 3, False), (4, 4, True)])
+def test_how_many_quick_sounds_call_for_help_is_a_setting(matcher, help_sounds, sounds, called):
+    user = Listener(Conversation(matcher.library, Voice(150, 0.9), matcher, help_sounds=help_sounds))
+    user.send(Started())
+    user.wait(8)
+    actions: list[Action] = []
+    for _ in range(sounds):
+        actions += user.sound(0.1)
+        user.now += 0.2
+    assert bool(_alarms(actions)) is called

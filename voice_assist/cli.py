@@ -258,7 +258,8 @@ def _listen(args: argparse.Namespace, settings: Settings, *, enrol: bool = False
                                 quick_end_silence=settings.quick_end_silence,
                                 normal_voice=Voice(files.configured.rate, files.configured.volume),
                                 scanning=Scanning(settings.scan_seconds, settings.sound_level),
-                                scanning_way_in=settings.way_in == "scanning" and not args.keyboard)
+                                scanning_way_in=settings.way_in == "scanning" and not args.keyboard,
+                                help_sounds=settings.help_sounds)
     loop: VoiceLoop | None = None
     kept = settings
     """The settings changed by voice so far, as they are to be kept."""

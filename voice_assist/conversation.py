@@ -278,16 +278,18 @@ class Conversation:
 
     def __init__(self, library: Library, voice: Voice, matcher: Matcher | None = None, *,
                  engine: str = "", quick_end_silence: float = 0.45, normal_voice: Voice | None = None,
-                 scanning: Scanning | None = None, scanning_way_in: bool = False) -> None:
+                 scanning: Scanning | None = None, scanning_way_in: bool = False,
+                 help_sounds: int = HELP_SIGNALS) -> None:
         """``engine`` names the recognizer for the caregiver view; ``quick_end_silence`` is the pause
         (seconds) at which a question that already makes sense is answered; ``normal_voice`` is the settings
         file's voice, which "normal voice" goes back to (None: ``voice``); ``scanning`` is the pace and sound
         level of scanning (None: the settings' defaults); ``scanning_way_in``: the user does not speak, and any
-        sound starts scanning."""
+        sound starts scanning; ``help_sounds`` short sounds in quick succession call for help (0: never)."""
         self.library = library
         self.matcher = matcher or Matcher(library)
         self.quick_end_silence = quick_end_silence
         self.scanning_way_in = scanning_way_in
+        self.help_sounds = help_sounds
         self.status = Status(State.LISTENING, voice, engine=engine, normal_voice=normal_voice or voice,
                              scanning=scanning or Scanning(_DEFAULTS.scan_seconds, _DEFAULTS.sound_level))
         self._reading = _Reading()
@@ -639,9 +641,9 @@ class Conversation:
             self._signals = ()  # it follows other sound: not the start of a signal
             return []
         self._signals = (*run, onset)
-        if len(self._signals) < HELP_SIGNALS or self.alarm_sounding:
+        if not self.help_sounds or len(self._signals) < self.help_sounds or self.alarm_sounding:
             return []
-        return self._call_for_help(f"{HELP_SIGNALS} short sounds in {sound.at - self._signals[0]:.1f} s")
+        return self._call_for_help(f"{self.help_sounds} short sounds in {sound.at - self._signals[0]:.1f} s")
 
     def _undo_for_talk(self, onset: float) -> list[Action]:
         """Someone talked: what the start of their talk selected (or the scanning it started) is undone, and
