@@ -246,8 +246,9 @@ def measure(hours: float, started: float, replies: int) -> Sample:
 
 class Soak:
     def __init__(self, hours: float, *, seed: int, engine: str, workdir: Path,
-                 on_sample: Callable[[Sample], None], sample_minutes: float) -> None:
+                 on_sample: Callable[[Sample], None], sample_minutes: float, without_knocks: bool = False) -> None:
         self.hours = hours
+        self.without_knocks = without_knocks
         self.rng = random.Random(seed)
         self.noise_rng = np.random.default_rng(seed)
         self.clock = Clock()
@@ -274,7 +275,7 @@ class Soak:
     def run(self) -> SoakReport:
         # A day at home: mostly quiet, a question every few minutes, now and then a fan, the TV, a knock.
         events = [(self.question, 25), (self.command, 10), (self.quiet, 40), (self.fan, 5), (self.tv, 5),
-                  (self.knocks, 8), (self.noisy_question, 7)]
+                  (self.knocks, 0 if self.without_knocks else 8), (self.noisy_question, 7)]
         actions, weights = zip(*events, strict=True)
         while self.clock.now < self.hours * 3600:
             action = self.rng.choices(actions, weights)[0]
@@ -359,6 +360,7 @@ class Soak:
 
 
 def run_soak(hours: float, *, seed: int = 1, engine: str = "auto", sample_minutes: float = 15.0,
+             without_knocks: bool = False,
              on_sample: Callable[[Sample], None] = lambda sample: None) -> SoakReport:
     """Simulate ``hours`` of use; measurements every ``sample_minutes`` of simulated time."""
     scanning = ScanningCount()
@@ -368,7 +370,7 @@ def run_soak(hours: float, *, seed: int = 1, engine: str = "auto", sample_minute
     try:
         with tempfile.TemporaryDirectory(prefix="voice-assist-soak-") as folder:
             soak = Soak(hours, seed=seed, engine=engine, workdir=Path(folder), on_sample=on_sample,
-                        sample_minutes=sample_minutes)
+                        sample_minutes=sample_minutes, without_knocks=without_knocks)
             report = soak.run()
     finally:
         core_log.removeHandler(scanning)
@@ -381,6 +383,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hours", type=float, default=8.0, help="simulated hours (default 8)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--without-knocks", action="store_true",
+                        help="no knocks: only talk, television, the assistant's own voice and room noise")
     parser.add_argument("--engine", default="auto", choices=("auto", "vosk", "pocketsphinx"))
     parser.add_argument("--sample-minutes", type=float, default=15.0, help="simulated minutes between measurements")
     args = parser.parse_args()
@@ -397,7 +401,7 @@ def main() -> int:
     loop_log.addHandler(barge_ins)
     loop_log.setLevel(logging.INFO)
     report = run_soak(args.hours, seed=args.seed, engine=args.engine, sample_minutes=args.sample_minutes,
-                      on_sample=show)
+                      without_knocks=args.without_knocks, on_sample=show)
     first, last = report.samples[0], report.samples[-1]
     print(f"\nsimulated {last.hours:.2f} h in {last.real_seconds / 60:.1f} min "
           f"({last.hours * 3600 / last.real_seconds:.0f}x real time); events: {report.events}")

@@ -428,3 +428,10 @@ def test_how_many_quick_sounds_call_for_help_is_a_setting(matcher, help_sounds, 
         actions += user.sound(0.1)
         user.now += 0.2
     assert bool(_alarms(actions)) is called
+
+
+def test_scan_heard_over_the_assistants_own_voice_is_not_taken(listener):
+    listener.send(Typed("what is riluzole", at=listener.now))
+    listener.wait(0.5)
+    listener.send(Heard(("menu",), speaking=True, at=listener.now))
+    assert listener.conversation.status.state is not State.SCANNING

@@ -1168,9 +1168,13 @@ def _worth_repeating(reply: Reply, match: Match, *, voice_changed: bool) -> bool
 
 
 def _taken_over_speech(match: Match) -> bool:
-    """Over the assistant's own voice only commands are taken, and not "forget history": what cannot be undone
-    must be said when it is quiet, not come from its echo or a word caught in the middle of its answer."""
-    return match.kind is MatchKind.COMMAND and match.command != Command.FORGET_HISTORY
+    """Over the assistant's own voice only commands are taken, and not "forget history" or "scan": what cannot be
+    undone, or goes on for a minute, must be said when it is quiet, not come from its echo or a word caught in the
+    middle of its answer (an 8-hour soak heard its own voice as "menu" twice and started scanning)."""
+    return match.kind is MatchKind.COMMAND and match.command not in _NOT_OVER_SPEECH
+
+
+_NOT_OVER_SPEECH = frozenset({Command.FORGET_HISTORY, Command.SCAN})
 
 
 def _keeps_the_thread(match: Match) -> bool:
