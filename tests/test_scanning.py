@@ -23,6 +23,7 @@ from voice_assist.events import (
     Action,
     CaregiverKey,
     ChangeScanning,
+    DecodeAfresh,
     Event,
     Heard,
     HeardSoFar,
@@ -435,3 +436,11 @@ def test_scan_heard_over_the_assistants_own_voice_is_not_taken(listener):
     listener.wait(0.5)
     listener.send(Heard(("menu",), speaking=True, at=listener.now))
     assert listener.conversation.status.state is not State.SCANNING
+
+
+def test_a_short_utterance_not_understood_during_the_alarm_gets_a_second_hearing(listener):
+    listener.send(Typed("help me", at=listener.now))
+    first = listener.send(Heard(("stop it",), speaking=True, seconds=2.5, at=listener.now))
+    assert any(isinstance(action, DecodeAfresh) for action in first)
+    second = listener.send(Heard(("stop the alarm",), speaking=True, afresh=True, at=listener.now))
+    assert any(isinstance(action, SilenceAlarm) for action in second)

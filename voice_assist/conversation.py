@@ -497,9 +497,11 @@ class Conversation:
         return [f"{fragment[0]} {text}" for text in alternatives] or list(fragment)
 
     def _heard_afresh(self, heard: Heard) -> list[Action]:
-        """A second opinion on an utterance over speech: only "stop" is taken from it, at worst a silence."""
+        """A second opinion on an utterance over speech: only "stop" is taken from it, at worst a silence; and
+        while the alarm sounds, "stop the alarm"."""
         match = self.matcher.match(_guesses(heard.alternatives))
-        if match.kind is not MatchKind.COMMAND or match.command != Command.STOP:
+        wanted = Command.IM_HERE if self.alarm_sounding else Command.STOP
+        if match.kind is not MatchKind.COMMAND or match.command != wanted:
             return []
         log.info("Heard %r over speech: command %s (on a second hearing)", match.heard, match.command)
         return self._reply_to(match, match.heard)
@@ -510,6 +512,10 @@ class Conversation:
         self._listening = replace(self._listening, spoke_over=False, fragment=())
         ended: list[Action] = [EndUtterance()] if heard.at_pause else []
         match = combined(self.matcher.match(_guesses(heard.alternatives)), heard.example, self.library)
+        if self.alarm_sounding and match.command != Command.IM_HERE:
+            log.info("Heard %r while the alarm sounds: not taken", match.heard)
+            short = not heard.at_pause and heard.seconds <= AFRESH_MAX_SECONDS
+            return [*ended, DecodeAfresh()] if short else ended  # a drifted recognizer heard "stop it"
         if match.kind is not MatchKind.COMMAND or (self._over_speech(heard.speaking) and self._is_own_echo(match)):
             log.info("Heard %r while %s: not taken", match.heard, self.status.state)
             return ended
