@@ -137,7 +137,7 @@ class Settings:
     help_sounds: int = 3
     """Short sounds in quick succession (within 2.5 s) that call for help without words; 0 turns that signal off
     ("help me" and a long press of the switch still call). Raise it where knocks or bumps call for help: in an
-    8-hour soak of simulated home life, knocks did so twice."""
+    8-hour soak of simulated home life, knocks did so three times."""
     switch_device: str | None = None
     """An assistive switch or keyboard: a /dev/input/by-id/... or /dev/input/event* path, or part of the
     device's name (see 'voice-assist devices'). While the assistant runs, the device is its alone: its keys
