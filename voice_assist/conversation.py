@@ -761,10 +761,9 @@ class Conversation:
         """Read a passage while scanning; a sound stops it, and the options for what next follow it."""
         self._scan = replace(scan, answering=True, menu=after_answer_menu(has_more=bool(self._reading.unread)))
         self._reading = replace(self._reading, last_text=reply.text, last_section=reply.section)
-        self._show(section=reply.section, state=State.SPEAKING, said=reply.text, heard=CHOSEN_BY_SCANNING)
-        self._moment = replace(self._moment, quiet_since=None)
+        self._show(section=reply.section, heard=CHOSEN_BY_SCANNING)
         log.info("Reading %s by scanning", reply.section)
-        return [Reply(reply.text, section=reply.section, interrupt=True)]
+        return self._say(reply.text, interrupt=True, section=reply.section)
 
     def _stop_scanning(self, said: str) -> list[Action]:
         self._scan = None
@@ -982,10 +981,11 @@ class Conversation:
             self._reading = replace(self._reading, continuing=False)
         return actions
 
-    def _say(self, text: str, *, interrupt: bool = False) -> list[Action]:
+    def _say(self, text: str, *, interrupt: bool = False, section: str | None = None) -> list[Action]:
+        """Say ``text`` (read from ``section``, if it is the factsheet's), and show it being said."""
         self._show(state=State.SPEAKING, said=text)
         self._moment = replace(self._moment, quiet_since=None)
-        return [Reply(text, interrupt=interrupt)]
+        return [Reply(text, section=section, interrupt=interrupt)]
 
     def _reply(self, match: Match) -> tuple[Reply, Voice | None]:
         if self._reading.clarifying and match.kind is not MatchKind.COMMAND:
