@@ -127,5 +127,14 @@ def test_a_dropped_in_factsheet_is_parsed_with_parts_lists_and_comments(tmp_path
     sections = parse_factsheet(path.read_bytes(), path)
     assert [s.id for s in sections] == ["flu-basics", "flu-basics/shots"]
     assert sections[0].asks == ("influenza", "the flu")
+    assert sections[0].ask_lines == (("influenza", "the flu"),)
     assert sections[0].passages == ("The flu is an infection. It may include: fever. cough.",)
     assert sections[1].line == 10
+
+
+def test_ask_lines_are_kept_line_by_line(tmp_path):
+    """A line gathers ways of asking about one matter: the passage chooser reads them together."""
+    path = _write(tmp_path, "flu.md", "## Flu {#flu}\nAsk: influenza | the flu\nAsk: jab | flu shot |\nThe flu.\n")
+    [section] = parse_factsheet(path.read_bytes(), path)
+    assert section.asks == ("influenza", "the flu", "jab", "flu shot")
+    assert section.ask_lines == (("influenza", "the flu"), ("jab", "flu shot"))

@@ -244,6 +244,39 @@ def test_reading_starts_at_the_passage_that_answers(matcher, question, section, 
     assert match.trace.passage.opening.startswith(opening.split()[0])
 
 
+_CLINIC = """## Clinic visits {#visits}
+Ask: appointments | visits
+Ask: jab | injection | vaccine shot
+
+Visits are every three months.
+
+A nurse gives the vaccine injection at the second visit.
+
+Bring a list of your medicines.
+"""
+
+
+def test_a_word_only_an_ask_line_has_reads_the_passage_with_the_words_asked_beside_it(tmp_path):
+    """No passage says "jab"; its Ask: line asks it beside "injection" and "vaccine", which one passage has."""
+    (tmp_path / "clinic.md").write_text(_CLINIC, encoding="utf-8")
+    library = load_library([tmp_path])
+    match = Matcher(library).match(["tell me about the jab"])
+    without = Matcher(library, replace(MatcherTuning(), ask_line_credit=0.0)).match(["tell me about the jab"])
+
+    assert (match.kind, match.section) == (MatchKind.ANSWER, "visits")
+    assert library.readings("visits", match.start)[0].text.startswith("A nurse gives the vaccine injection")
+    assert match.trace.passage.asked_beside == ("jab",)
+    assert set(match.trace.passage.words) == {"injection", "vaccine"}
+    assert without.start.at_beginning
+
+
+@pytest.mark.parametrize("question", ["were soldiers more at risk", "my husband was in the army, does that matter"])
+def test_a_word_of_the_ask_lines_only_reads_the_passage_it_is_asked_beside(matcher, question):
+    match = matcher.match([question])
+    assert match.section == "risk-factors"
+    assert matcher.library.readings(match.section, match.start)[0].text.startswith("Military veterans")
+
+
 @pytest.mark.parametrize("question", [
     "what are the risk factors", "what are the symptoms", "what medications are there", "feeding tube"])
 def test_a_question_about_the_whole_section_starts_at_its_beginning(matcher, question):

@@ -89,6 +89,8 @@ class Section:
     line: int
     pieces: tuple[Piece, ...] = ()
     """The paragraphs and list items its passages are made of, in order: where reading can start."""
+    ask_lines: tuple[tuple[str, ...], ...] = ()
+    """``asks`` as written, one tuple per ``Ask:`` line: a line gathers ways of asking about one matter."""
 
     @property
     def topic(self) -> str:
@@ -266,6 +268,7 @@ class _SectionBuilder:
     path: Path
     line: int
     asks: list[str] = field(default_factory=list)
+    ask_lines: list[tuple[str, ...]] = field(default_factory=list)
     blocks: list[list[str]] = field(default_factory=lambda: [[]])
 
     def blank(self) -> None:
@@ -275,7 +278,10 @@ class _SectionBuilder:
     def add(self, line: str, number: int) -> None:
         ask = _ASK.match(line.strip())
         if ask:
-            self.asks.extend(phrase.strip() for phrase in ask.group(1).split("|") if phrase.strip())
+            line_asks = tuple(phrase.strip() for phrase in ask.group(1).split("|") if phrase.strip())
+            self.asks.extend(line_asks)
+            if line_asks:
+                self.ask_lines.append(line_asks)
             return
         is_bullet = bool(_BULLET.match(line))
         current = self.blocks[-1]
@@ -290,7 +296,8 @@ class _SectionBuilder:
         if not passages and not has_parts:
             raise ContentError(self.path, self.line, f"section '{self.title}' has nothing to read aloud",
                                "Add its text below the heading, or remove the heading.")
-        return Section(self.id, self.title, tuple(passages), tuple(self.asks), self.path, self.line, tuple(pieces))
+        return Section(self.id, self.title, tuple(passages), tuple(self.asks), self.path, self.line, tuple(pieces),
+                       tuple(self.ask_lines))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -1,6 +1,8 @@
 """Stage 6, choose the passage: where in the chosen section reading starts. A person may manage one question
 before tiring, so the first thing read must be the part that answers it: the passage, or the list item (after
 the sentence introducing its list), whose own words the question uses and the section's other passages do not.
+A question word no passage has counts for the passage that has most of the words asked beside it on one of the
+section's Ask: lines ("were soldiers more at risk" reads "Military veterans have twice the risk" first).
 A question about the section as a whole ("what are the symptoms"), or whose words no passage has more than the
 others, starts at the beginning.
 """
@@ -21,6 +23,8 @@ from voice_assist.text import STOPWORDS, words
 class _SectionPieces:
     terms: tuple[frozenset[str], ...]
     """Each piece's terms (Section.pieces, in order)."""
+    ask_lines: tuple[frozenset[str], ...]
+    """Each of the section's Ask: lines, as its content terms."""
 
 
 class PassageChooser:
@@ -30,7 +34,9 @@ class PassageChooser:
 
     @staticmethod
     def _pieces(section: Section) -> _SectionPieces:
-        return _SectionPieces(tuple(frozenset(to_terms(words(piece.text))) for piece in section.pieces))
+        return _SectionPieces(tuple(frozenset(to_terms(words(piece.text))) for piece in section.pieces),
+                              tuple(frozenset(term for term in to_terms(words(" ".join(line))) if term not in STOPWORDS)
+                                    for line in section.ask_lines))
 
     def choose(self, position: int, question: WeighedQuestion | None, cues: frozenset[str] = frozenset()
                ) -> PassageChoice:
@@ -43,10 +49,14 @@ class PassageChooser:
         count = len(pieces.terms)
         scores = [0.0] * count
         telling: list[set[str]] = [set() for _ in range(count)]
+        via_ask_lines: list[set[str]] = [set() for _ in range(count)]
         for term, hit, weight in zip(question.terms, question.hits, question.weights, strict=True):
             if term in STOPWORDS or term in cues or not hit:
                 continue
             credits = [max((s for t, s in hit.items() if t in terms), default=0.0) for terms in pieces.terms]
+            related: frozenset[str] = frozenset()
+            if not any(credits):
+                credits, related = self._through_ask_lines(pieces, hit, cues)
             having = sum(credit > 0 for credit in credits)
             if not having or having == count:
                 continue
@@ -54,14 +64,29 @@ class PassageChooser:
             for piece, credit in enumerate(credits):
                 if credit:
                     scores[piece] += weight * credit * rarity
-                    telling[piece].add(term)
+                    telling[piece].update(related & pieces.terms[piece] if related else {term})
+                    if related:
+                        via_ask_lines[piece].add(term)
         best = max(scores)
         if best < minimum:
             return PassageChoice(0, None, "", tuple(sorted(set().union(*telling))), round(best, 2), minimum)
         top = [piece for piece, score in enumerate(scores) if score >= best - 1e-9]
         start = _start(section, top)
-        said = tuple(sorted(telling[top[0]]))
-        return PassageChoice(start.passage, start.item, _opening(section, start), said, round(best, 2), minimum)
+        return PassageChoice(start.passage, start.item, _opening(section, start), tuple(sorted(telling[top[0]])),
+                             round(best, 2), minimum, tuple(sorted(via_ask_lines[top[0]])))
+
+    def _through_ask_lines(self, pieces: _SectionPieces, hit: dict[str, float], cues: frozenset[str]
+                           ) -> tuple[list[float], frozenset[str]]:
+        """For a question word that no piece has, but one of the section's Ask: lines has: each piece's credit by
+        the share it has of the words beside it on those lines ("army" is asked on the line "veterans | military
+        | army | soldiers", and "Military veterans have twice the risk" has most of that line), and those words.
+        A line gathers ways of asking about one matter; a piece with less than half of it is not about it."""
+        related = frozenset().union(*(line for line in pieces.ask_lines if line & hit.keys())) - hit.keys() - cues
+        if not related:
+            return [0.0] * len(pieces.terms), related
+        tuning = self._index.tuning
+        shares = [len(related & terms) / len(related) for terms in pieces.terms]
+        return [tuning.ask_line_credit if share >= tuning.ask_line_min_share else 0.0 for share in shares], related
 
 
 def _start(section: Section, top: list[int]) -> Start:

@@ -309,6 +309,9 @@ class PassageChoice:
     """Their summed weight, each by how few of the section's passages have it."""
     minimum: float
     """Below it the question is about the section as a whole: reading starts at the beginning."""
+    asked_beside: tuple[str, ...] = ()
+    """Question words (as matched) that this passage does not have but that the section's Ask: lines ask beside
+    words it does have ("army" beside "military" and "veterans"): ``words`` then holds those words it has."""
 
     @property
     def at_beginning(self) -> bool:
