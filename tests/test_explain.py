@@ -150,3 +150,10 @@ def test_explain_shows_the_question_form_and_the_passage_chosen(matcher):
 def test_explain_says_when_reading_starts_at_the_beginning(matcher):
     lines = explain(matcher.match(["what are the risk factors"], explain=True), matcher.library)
     assert any(line.startswith("Reads from the beginning") for line in lines)
+
+
+def test_explain_names_the_word_that_reached_the_passage_through_an_ask_line(matcher):
+    lines = explain(matcher.match(["were soldiers more at risk"], explain=True), matcher.library)
+
+    assert any(line.startswith('Starts at the passage "Military veterans have twice the risk') for line in lines)
+    assert '"soldier" is asked beside those words on one of the section\'s Ask: lines.' in lines

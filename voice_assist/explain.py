@@ -73,6 +73,10 @@ def _form_and_passage(match: Match) -> list[str]:
         where = "the list item" if choice.item is not None else "the passage"
         lines.append(f'Starts at {where} "{choice.opening}...": it has {found}, which the section\'s other passages '
                      f"have less ({choice.score:.1f}, at least {choice.minimum:g}). \"From the start\" reads it all.")
+    if choice.asked_beside:
+        verb = "is" if len(choice.asked_beside) == 1 else "are"
+        lines.append(f"{_quoted(choice.asked_beside, 'and')} {verb} asked beside those words on one of the section's "
+                     "Ask: lines.")
     return lines
 
 
