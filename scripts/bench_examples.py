@@ -426,10 +426,12 @@ def through_core(utterances: list[Said], matcher: ExampleMatcher, domain_phrases
         recognizer = PocketsphinxRecognizer(domain, cache_dir=Path(cache))
         for said in utterances:
             recognizer.accept(said.pcm)
-            alternatives = recognizer.finish().alternatives
+            transcript = recognizer.finish()
+            alternatives = transcript.alternatives
             example = matcher.match(said.pcm) if matcher.phrases else None
             results = [acted(Conversation(library, Voice(150, 0.9), words).handle(
-                Heard(alternatives, whole=True, example=found))) for found in (None, example)]
+                Heard(alternatives, whole=True, example=found, word_confidences=transcript.word_confidences)))
+                for found in (None, example)]
             outcomes.append(Outcome(said, alternatives[0] if alternatives else "", *results, example))
     return outcomes
 
