@@ -74,6 +74,23 @@ def test_a_lone_word_is_confirmed_however_sure(dialogue):
     assert typed_answer.section and asked.section is None and asked.text.startswith("Do you mean ")
 
 
+@pytest.mark.parametrize("heard", ["you the body", "overview again is", "help for help for"])
+def test_a_lone_content_word_among_small_words_is_confirmed_however_sure(dialogue, heard):
+    """Off-topic sound the recognizer made into words ("yesterday" heard as "you the body", "overview of the
+    news" as "overview again is", breathing as "help for help for"): each typed is answered from a section."""
+    _, typed_answer = hear(dialogue, heard, ())
+    _, asked = hear(dialogue, heard, (1.0,) * len(heard.split()))
+    assert typed_answer.section and asked.section is None and asked.text.startswith("Do you mean ")
+
+
+def test_the_words_of_the_guess_that_matched_are_counted(dialogue):
+    """Only the second guess answers; it has one content word, though the best guess has two."""
+    actions = dialogue.handle(Heard(("overview are approved", "overview on you"), whole=True,
+                                    word_confidences=(1.0, 1.0, 1.0)))
+    asked = replies(actions)[-1]
+    assert asked.section is None and asked.text.startswith("Do you mean ")
+
+
 @pytest.mark.parametrize("confidence", [PLAUSIBLE, SURE_CHANGE - 0.01])
 def test_a_command_that_changes_something_needs_more_than_a_light_one(dialogue, confidence):
     actions, reply = hear(dialogue, "louder", (confidence,))

@@ -93,6 +93,24 @@ def test_commands_go_through_the_same_matcher(matcher, said, command):
     assert (match.kind, match.command) == (MatchKind.COMMAND, command)
 
 
+@pytest.mark.parametrize("said", ["topics will", "faster than like", "quieter again", "repeat in"])
+def test_a_one_word_command_followed_by_other_words_is_not_taken(matcher, said):
+    """What the recognizer made of "topical", "faster than light", "quite a bit" and "repeated" in other
+    voices (scripts/bench_examples.py)."""
+    assert matcher.match([said]).kind is not MatchKind.COMMAND
+
+
+@pytest.mark.parametrize(("said", "command"), [
+    ("louder please", "louder"), ("slower a bit", "slower"), ("quieter thank you", "quieter"),
+    ("topics please", "topics"), ("speak up of it", "louder"),
+])
+def test_a_command_followed_by_closing_words_or_said_in_several_words_is_taken(matcher, said, command):
+    """After a one-word command only closing words ("please", "a bit"); after a longer one, anything small (the
+    recognizer heard "speak up a bit" as "speak up of it")."""
+    match = matcher.match([said])
+    assert (match.kind, match.command) == (MatchKind.COMMAND, command)
+
+
 def test_several_commands_in_one_utterance_are_not_taken(matcher):
     assert matcher.match(["stop and go faster"]).kind is not MatchKind.COMMAND
 
