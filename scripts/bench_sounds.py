@@ -53,6 +53,8 @@ class Heard:
     """The end of the frame it was reported in."""
     seconds: float
     """How long it lasted (-1 when the scene ended within it)."""
+    word: bool = False
+    """Short, voiced, with a moving spectrum: a spoken word, never part of a call for help."""
 
 
 def detect(scene: material.Scene, level_db: float, tuning: SoundTuning | None = None) -> list[Heard]:
@@ -62,20 +64,20 @@ def detect(scene: material.Scene, level_db: float, tuning: SoundTuning | None = 
         if one.edge.started:
             heard.append(Heard(one.at, one.reported, -1.0))
         elif heard:
-            heard[-1] = Heard(heard[-1].onset, heard[-1].reported, one.edge.seconds)
+            heard[-1] = Heard(heard[-1].onset, heard[-1].reported, one.edge.seconds, one.edge.word)
     return heard
 
 
 def triples(heard: list[Heard], longest: float, within: float, quiet: float) -> int:
-    """Times three sounds in a row, each at most ``longest``, end within ``within`` of the first onset, with
-    no other sound in the ``quiet`` seconds before the first and after the third."""
+    """Times three sounds in a row, each at most ``longest`` and none a spoken word, end within ``within`` of the
+    first onset, with no other sound in the ``quiet`` seconds before the first and after the third."""
     count, index = 0, 0
     while index + 2 < len(heard):
         three = heard[index:index + 3]
         end = three[2].onset + three[2].seconds
         alone_before = index == 0 or _end(heard[index - 1]) <= three[0].onset - quiet
         alone_after = index + 3 == len(heard) or heard[index + 3].onset >= end + quiet
-        if all(0 <= one.seconds <= longest for one in three) and end - three[0].onset <= within and \
+        if all(0 <= one.seconds <= longest and not one.word for one in three) and end - three[0].onset <= within and \
                 alone_before and alone_after:
             count, index = count + 1, index + 3
         else:
@@ -105,6 +107,7 @@ def main() -> None:
                         help="values of level_db to compare (default: 10 15 20 25 30)")
     parser.add_argument("--talk-minutes", type=float, default=5.0, help="minutes of each kind of talk")
     parser.add_argument("--seeds", type=int, default=3, help="scenes (of 4 sounds) per kind, room and level")
+    parser.add_argument("--halting", type=int, default=40, help="questions asked a word at a time")
     arguments = parser.parse_args()
     base = material.HELD_OUT_SEEDS if arguments.split == "held-out" else 0
     levels = sorted(set(arguments.levels) | {DEFAULT_LEVEL_DB})
@@ -125,6 +128,7 @@ def main() -> None:
     talk_scenes = {talk: [material.talk_scene(base + 100 + seed, talk[0], talk[1], seconds=60.0)
                           for seed in range(talk_count)] for talk in TALKS}
     fan_scenes = [material.noise_scene(base + 200 + seed, "fan_on") for seed in range(talk_count * 3)]
+    halting_scenes = [material.halting_scene(base + 500 + seed) for seed in range(arguments.halting)]
     call_scenes = [material.call_scene(base + 400 + seed, room, kind, level) for seed in range(arguments.seeds)
                    for room in material.ROOMS for kind in material.SOUND_KINDS for level in CALL_LEVELS]
     echo_sound = {over: [material.echo_with_sound(base + 300 + seed, echo, over, kind)
@@ -155,6 +159,9 @@ def main() -> None:
         calls = [timed(scene, level) for scene in call_scenes]
         triple_counts["calls caught"] = [sum(triples(one, *rule) > 0 for one in calls) / len(calls)
                                          for rule in TRIPLE_RULES]
+        halting = [timed(scene, level) for scene in halting_scenes]
+        triple_counts["halting asked"] = [sum(triples(one, *rule) > 0 for one in halting) / len(halting)
+                                          for rule in TRIPLE_RULES]
         summary.append((level, rates, false_per_hour, triple_counts, fan_on, over_echo, delays, extra))
         if level == DEFAULT_LEVEL_DB:
             _print_default(level, rates, delays, lengths, extra)
@@ -209,8 +216,11 @@ def _print_triples(summary: Iterable[tuple]) -> None:
         for talk in TALKS:
             counts = "".join(f"{count:>15.1f}" for count in triple_counts[talk])
             print(f"{level:>6g} {f'{talk[0]} +{talk[1]}':<16}{counts}")
-        shares = "".join(f"{share:>15.0%}" for share in triple_counts["calls caught"])
-        print(f"{level:>6g} {'calls caught':<16}{shares}")
+        for label in ("calls caught", "halting asked"):
+            shares = "".join(f"{share:>15.0%}" for share in triple_counts[label])
+            print(f"{level:>6g} {label:<16}{shares}")
+    print("(halting asked: the share of questions asked a word at a time, 0.3-0.8 s after each word, taken for a "
+          "call; no sound that is a spoken word counts)")
 
 
 def _mean(values: Iterable[float]) -> float:

@@ -66,6 +66,11 @@ _ASSISTANT_SENTENCES = (
     "breathing problems are common later in the illness",
     "a feeding tube can help when swallowing becomes hard",
 )
+_HALTING_QUESTIONS = (
+    "what is A L S", "what is ALS", "who gets ALS", "is it genetic", "how is it treated", "can I get it",
+    "what does ALS mean", "what are the symptoms", "is there a cure", "will it get worse", "what causes it",
+    "how long do people live", "what time is it", "is the nurse coming", "what is riluzole", "how is it found",
+)
 _TALKER_VOICES = ("en-us", "en", "en-us+f3", "en-gb+m3", "en-us+f2", "en-gb-x-rp+f2", "en-us+m5", "en-029+f4")
 
 
@@ -202,6 +207,21 @@ def talk_scene(seed: int, talk: str, level_db: float, seconds: float = 60.0, roo
     voiced = np.abs(voice) > 0.05 * np.max(np.abs(voice))
     gain = room_rms * 10 ** (level_db / 20) / _rms(voice[voiced])
     return Scene(_pcm(background + voice * gain), speaking=speaking)
+
+
+def halting_scene(seed: int, room: str = "quiet", level_db: float = 30.0) -> Scene:
+    """A short question asked a word at a time (a pause of 0.3-0.8 s after each word, as a tired or dysarthric
+    speaker does), ``level_db`` over the room: each word is a short sound of its own, and none must call for
+    help."""
+    rng = np.random.default_rng(seed)
+    text = _HALTING_QUESTIONS[int(rng.integers(len(_HALTING_QUESTIONS)))]
+    voice = _TALKER_VOICES[int(rng.integers(len(_TALKER_VOICES)))]
+    pcm = spoken.synthesize(text, voice, int(rng.integers(100, 170)), int(rng.integers(30, 70)),
+                            word_gap_ms=int(rng.integers(300, 800)), lead_silence_s=2.0)
+    speech = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    background = room_noise(room, speech.size / SAMPLE_RATE + 0.1, rng)[:speech.size]
+    voiced = np.abs(speech) > 0.05 * np.max(np.abs(speech))
+    return Scene(_pcm(background + speech * _rms(background) * 10 ** (level_db / 20) / _rms(speech[voiced])))
 
 
 def echo_with_sound(seed: int, echo_db: float, sound_over_echo_db: float, kind: str = "hum") -> Scene:

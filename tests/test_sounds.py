@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from tests import sound_material as material
+from tests import spoken
 from tests.sound_material import Heard, Scene, listen
 from voice_assist.audio_format import SAMPLE_RATE
 from voice_assist.config import Settings
-from voice_assist.sounds import DEFAULT_LEVEL_DB, SoundDetector, SoundTuning
+from voice_assist.sounds import DEFAULT_LEVEL_DB, SoundDetector, SoundEdge, SoundTuning
 
 
 def onsets(heard: list[Heard]) -> list[Heard]:
@@ -164,3 +165,30 @@ def test_digital_silence_is_not_a_floor_that_anything_rises_above() -> None:
     quiet = bytes(SAMPLE_RATE * 2)
     tiny = (np.random.default_rng(3).standard_normal(SAMPLE_RATE) * 8).astype("<i2").tobytes()
     assert onsets(listen(Scene(quiet + tiny + quiet), SoundDetector())) == []
+
+
+def _short_ends(heard: list[Heard]) -> list[SoundEdge]:
+    return [one.edge for one in ends(heard) if one.edge.seconds <= 0.5 and not one.edge.talk]
+
+
+@pytest.mark.parametrize("kind", material.SOUND_KINDS)
+def test_the_sounds_that_call_for_help_are_not_words(kind: str) -> None:
+    for seed in (21, 22):
+        heard = listen(material.call_scene(seed, "quiet", kind, DEFAULT_LEVEL_DB + 5), SoundDetector())
+        assert len(ends(heard)) == 3
+        assert not any(one.edge.word for one in ends(heard))
+
+
+@pytest.mark.parametrize("voice", ["en-us", "en-gb+m3"])
+def test_the_words_of_a_question_asked_slowly_are_words(voice: str) -> None:
+    """A pause after each word makes each a short sound of its own, as three taps would be."""
+    rng = np.random.default_rng(5)
+    for text in ("what is A L S", "what does ALS mean", "can I get it"):
+        speech = np.frombuffer(spoken.synthesize(text, voice, 140, word_gap_ms=400, lead_silence_s=1.5),
+                               dtype="<i2").astype(np.float64)
+        scene = Scene(np.clip(speech + material.room_noise("quiet", speech.size / SAMPLE_RATE, rng)[:speech.size],
+                              -32768, 32767).astype("<i2").tobytes())
+        short = _short_ends(listen(scene, SoundDetector()))
+        not_words = "".join("w" if edge.word else "-" for edge in short)
+        assert "---" not in not_words, f"{text!r}: {not_words}"
+        assert not_words.count("w") >= len(short) / 2, f"{text!r}: {not_words}"

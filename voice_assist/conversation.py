@@ -631,14 +631,16 @@ class Conversation:
         return actions
 
     def _sound_ended(self, sound: SoundEnded) -> list[Action]:
-        """Talk undoes what its start did; three short sounds out of quiet call for help."""
+        """Talk undoes what its start did; three short sounds out of quiet, none of them a spoken word, call for
+        help."""
         onset = sound.at - sound.seconds
         previous_end, self._last_sound_end = self._last_sound_end, sound.at
         if sound.talk:
             self._last_talk_end, self._signals = sound.at, ()
             return self._undo_for_talk(onset)
-        if sound.seconds > HELP_SOUND_MAX_SECONDS or sound.at - self._last_talk_end < TALK_HOLDS_OFF_HELP_SECONDS:
-            self._signals = ()  # a long sound (a held hum), or a sound amid talk, is no call for help
+        if (sound.seconds > HELP_SOUND_MAX_SECONDS or sound.word
+                or sound.at - self._last_talk_end < TALK_HOLDS_OFF_HELP_SECONDS):
+            self._signals = ()  # a long sound (a held hum), a spoken word, or a sound amid talk: no call for help
             return []
         if self._scan is None and self._reading.scan_offered and self._just_said() and not self.scanning_way_in:
             return self._start_scanning(sound.at)  # a short sound, not talk, takes the offer

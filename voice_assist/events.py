@@ -248,6 +248,8 @@ class SoundEnded:
     """How long it lasted."""
     talk: bool = False
     """It rose and fell like three or more syllables of speech: someone talking, not a selecting sound."""
+    word: bool = False
+    """Short, voiced and with a moving spectrum, like one spoken word: a question asked slowly is a row of these."""
 
 
 @dataclass(frozen=True)

@@ -235,7 +235,7 @@ class VoiceLoop:
         if edge.started:
             self.send(SoundStarted(at, self._own_sound))
         else:
-            self.send(SoundEnded(at, edge.seconds, talk=edge.talk))
+            self.send(SoundEnded(at, edge.seconds, talk=edge.talk, word=edge.word))
 
     def _ended(self, reason: EndReason, seconds: float) -> None:
         self.send(UtteranceEnded())
