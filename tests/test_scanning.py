@@ -105,6 +105,14 @@ class Listener:
         self.now += seconds
         return actions + self.send(SoundEnded(self.now, seconds, talk=talk, word=word))
 
+    def quick_sounds(self, seconds: float = 0.1, apart: float = 0.3, count: int = 3) -> list[Action]:
+        """``count`` sounds of ``seconds``, each ``apart`` after the one before ended."""
+        actions: list[Action] = []
+        for _ in range(count):
+            actions += self.sound(seconds)
+            self.now += apart
+        return actions
+
     def press(self, held: float = 0.2) -> list[Action]:
         actions = self.send(SwitchChanged(True, self.now))
         self.now += held
@@ -298,32 +306,21 @@ def test_help_alone_is_still_the_topics(listener):
 def test_three_short_sounds_in_quick_succession_call_for_help_in_any_state(listener):
     listener.send(Typed("scan", at=listener.now))
     listener.wait(0.5)
-    actions: list[Action] = []
-    for _ in range(3):
-        actions += listener.sound(0.1)
-        listener.now += 0.4
-    assert _alarms(actions)
+    assert _alarms(listener.quick_sounds(0.1, 0.4))
 
 
 def test_three_sounds_right_after_other_sound_or_amid_talk_do_not_call_for_help(listener):
     listener.sound(0.8)  # too long to be one of them, but it is sound
     listener.now += HELP_QUIET_BEFORE_SECONDS / 2
-    actions: list[Action] = []
-    for _ in range(3):
-        actions += listener.sound(0.1)
-        listener.now += 0.3
+    actions = listener.quick_sounds(0.1, 0.3)
     assert _alarms(actions) == []
     listener.wait(HELP_QUIET_BEFORE_SECONDS)
     listener.sound(1.2, talk=True)  # someone talking
     listener.wait(HELP_QUIET_BEFORE_SECONDS + 0.1)
-    for _ in range(3):
-        actions += listener.sound(0.1)
-        listener.now += 0.3
+    actions += listener.quick_sounds(0.1, 0.3)
     assert _alarms(actions) == []
     listener.wait(TALK_HOLDS_OFF_HELP_SECONDS)
-    for _ in range(3):
-        actions += listener.sound(0.1)
-        listener.now += 0.3
+    actions += listener.quick_sounds(0.1, 0.3)
     assert _alarms(actions)
 
 
@@ -346,9 +343,7 @@ def test_a_question_asked_a_word_at_a_time_does_not_call_for_help(listener):
         listener.now += 0.5
     assert _alarms(actions) == []
     listener.wait(HELP_QUIET_BEFORE_SECONDS)
-    for _ in range(3):
-        actions += listener.sound(0.3)
-        listener.now += 0.5
+    actions += listener.quick_sounds(0.3, 0.5)
     assert _alarms(actions)
 
 
