@@ -410,9 +410,10 @@ def acted(actions: Sequence[Any]) -> str | None:
 
 
 def through_core(utterances: list[Said], matcher: ExampleMatcher, domain_phrases: Sequence[str] | None = None,
-                 ) -> list[Outcome]:
+                 decoder_options: dict[str, object] | None = None) -> list[Outcome]:
     """Each utterance through pocketsphinx, the example matcher and a fresh conversation core, with and without
-    the match by example (``domain_phrases``: another recognizer domain than ``domain_of``'s)."""
+    the match by example (``domain_phrases``: another recognizer domain than ``domain_of``'s; ``decoder_options``:
+    pocketsphinx settings over the recognizer's own)."""
     from voice_assist.config import BUNDLED_CONTENT
     from voice_assist.content import load_library
     from voice_assist.conversation import Conversation
@@ -426,7 +427,7 @@ def through_core(utterances: list[Said], matcher: ExampleMatcher, domain_phrases
     domain = Domain(tuple(domain_phrases)) if domain_phrases is not None else domain_of(library)
     outcomes = []
     with tempfile.TemporaryDirectory() as cache:
-        recognizer = PocketsphinxRecognizer(domain, cache_dir=Path(cache))
+        recognizer = PocketsphinxRecognizer(domain, cache_dir=Path(cache), decoder_options=decoder_options)
         for said in utterances:
             recognizer.accept(said.pcm)
             transcript = recognizer.finish()
