@@ -83,14 +83,18 @@ class Section:
     title: str
     passages: tuple[str, ...]
     """The section's own text, in reading-sized pieces, in the factsheet's own words."""
-    asks: tuple[str, ...]
-    """Ways people ask about it: example questions, lay words, other names."""
+    ask_lines: tuple[tuple[str, ...], ...]
+    """Ways people ask about it (example questions, lay words, other names), one tuple per ``Ask:`` line as
+    written: a line gathers ways of asking about one matter."""
     source: Path
     line: int
     pieces: tuple[Piece, ...] = ()
     """The paragraphs and list items its passages are made of, in order: where reading can start."""
-    ask_lines: tuple[tuple[str, ...], ...] = ()
-    """``asks`` as written, one tuple per ``Ask:`` line: a line gathers ways of asking about one matter."""
+
+    @property
+    def asks(self) -> tuple[str, ...]:
+        """All its ways of asking, in the order written."""
+        return tuple(ask for line in self.ask_lines for ask in line)
 
     @property
     def topic(self) -> str:
@@ -267,7 +271,6 @@ class _SectionBuilder:
     level: int
     path: Path
     line: int
-    asks: list[str] = field(default_factory=list)
     ask_lines: list[tuple[str, ...]] = field(default_factory=list)
     blocks: list[list[str]] = field(default_factory=lambda: [[]])
 
@@ -279,7 +282,6 @@ class _SectionBuilder:
         ask = _ASK.match(line.strip())
         if ask:
             line_asks = tuple(phrase.strip() for phrase in ask.group(1).split("|") if phrase.strip())
-            self.asks.extend(line_asks)
             if line_asks:
                 self.ask_lines.append(line_asks)
             return
@@ -296,8 +298,8 @@ class _SectionBuilder:
         if not passages and not has_parts:
             raise ContentError(self.path, self.line, f"section '{self.title}' has nothing to read aloud",
                                "Add its text below the heading, or remove the heading.")
-        return Section(self.id, self.title, tuple(passages), tuple(self.asks), self.path, self.line, tuple(pieces),
-                       tuple(self.ask_lines))
+        return Section(self.id, self.title, tuple(passages), tuple(self.ask_lines), self.path, self.line,
+                       tuple(pieces))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
