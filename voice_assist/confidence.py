@@ -99,24 +99,23 @@ def content_confidence(best_guess: str, word_confidences: Sequence[float]) -> fl
 
 
 def certainty(best_guess: str, word_confidences: Sequence[float], *, match_score: float = 0.0,
-              sure_at: float = SURE_ANSWER, fewest_words: int = 1, content_words_only: bool = False,
-              matched: str = "") -> Certainty:
+              sure_at: float = SURE_ANSWER, content_words: int = 0, matched: str = "") -> Certainty:
     """How sure to be of the best guess, from its words' posteriors and how closely they match; never sure
-    with fewer than ``fewest_words`` words in the guess ``matched`` (the best guess when ""), different content
-    words only with ``content_words_only``."""
+    of a guess ``matched`` (the best guess when "") with no words, or fewer than ``content_words`` different
+    content words."""
     confidence = content_confidence(best_guess, word_confidences)
     if confidence < PLAUSIBLE:
         return Certainty.NOT_CAUGHT
     close = match_score >= CLOSE_MATCH_SCORE and confidence >= min(sure_at, SURE_WITH_CLOSE_MATCH)
-    if (confidence >= sure_at or close) and _words_counted(matched or best_guess, content_words_only) >= fewest_words:
+    if (confidence >= sure_at or close) and _holds(matched or best_guess, content_words):
         return Certainty.SURE
     return Certainty.PLAUSIBLE
 
 
-def _words_counted(guess: str, content_words_only: bool) -> int:
-    """The guess's words; with ``content_words_only``, its different content words ("help for help for": 1)."""
+def _holds(guess: str, content_words: int) -> bool:
+    """The guess has words, and at least ``content_words`` different content words ("help for help for": 1)."""
     words = guess.split()
-    return len({word for word in words if word not in STOPWORDS}) if content_words_only else len(words)
+    return bool(words) and len({word for word in words if word not in STOPWORDS}) >= content_words
 
 
 def described(best_guess: str, word_confidences: Sequence[float]) -> str:
@@ -136,7 +135,7 @@ def tiered(match: Match, best_guess: str, word_confidences: Sequence[float], *, 
     if match.kind is MatchKind.COMMAND:
         return _tiered_command(match, best_guess, word_confidences)
     tier = certainty(best_guess, word_confidences, match_score=match.score, sure_at=sure_at,
-                     fewest_words=SURE_ANSWER_WORDS, content_words_only=True, matched=match.heard)
+                     content_words=SURE_ANSWER_WORDS, matched=match.heard)
     if tier is Certainty.NOT_CAUGHT:
         return _not_caught(match)
     if tier is Certainty.PLAUSIBLE and match.kind is MatchKind.ANSWER:
