@@ -139,8 +139,8 @@ def tier_of(matcher: Matcher, alternatives: Sequence[str], word_confidences: Seq
         return "command", outcome(tiered)
     if tiered.kind is MatchKind.ANSWER:
         return "answered", outcome(tiered)
-    if tiered.confirm:
-        return "confirmed", tiered.confirm
+    if tiered.confirm or tiered.offered_command:
+        return "confirmed", tiered.confirm or tiered.offered_command
     return ("not caught" if tiered.uncertain else "no answer"), None
 
 

@@ -91,9 +91,34 @@ def test_the_words_of_the_guess_that_matched_are_counted(dialogue):
     assert asked.section is None and asked.text.startswith("Do you mean ")
 
 
-@pytest.mark.parametrize("confidence", [PLAUSIBLE, SURE_CHANGE - 0.01])
-def test_a_command_that_changes_something_needs_more_than_a_light_one(dialogue, confidence):
-    actions, reply = hear(dialogue, "louder", (confidence,))
+def test_a_plausible_command_that_changes_something_is_offered_and_yes_takes_it(dialogue):
+    actions, offered = hear(dialogue, "louder", (SURE_CHANGE - 0.01,))
+    assert not any(isinstance(action, ChangeVoice) for action in actions)
+    assert offered.text == "Did you say louder?"
+    actions, _ = hear(dialogue, "yes", (0.9,))
+    assert any(isinstance(action, ChangeVoice) and action.voice.volume > 0.9 for action in actions)
+
+
+def test_repeat_after_a_confirmed_command_says_the_answer_before_it(dialogue):
+    _, answer = hear(dialogue, QUESTION, SURE)
+    hear(dialogue, "slower", (PLAUSIBLE,))
+    hear(dialogue, "yes", (0.9,))
+    _, again = hear(dialogue, "repeat", (0.9,))
+    assert again.section == answer.section == "treatment/nutrition" and again.text == answer.text
+
+
+def test_an_offered_command_is_not_taken_by_no_or_by_anything_else(dialogue):
+    hear(dialogue, "slower", (PLAUSIBLE,))
+    actions, _ = hear(dialogue, "no", (0.9,))
+    assert not any(isinstance(action, ChangeVoice) for action in actions)
+    hear(dialogue, "slower", (PLAUSIBLE,))
+    hear(dialogue, QUESTION, SURE)
+    actions, _ = hear(dialogue, "yes", (0.9,))
+    assert not any(isinstance(action, ChangeVoice) for action in actions)
+
+
+def test_a_command_that_changes_something_is_not_caught_below_plausible(dialogue):
+    actions, reply = hear(dialogue, "louder", (PLAUSIBLE - 0.01,))
     assert not any(isinstance(action, ChangeVoice) for action in actions)
     assert reply.text.startswith(NOT_CAUGHT)
 

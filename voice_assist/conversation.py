@@ -227,6 +227,8 @@ class _Reading:
     """The last reply asked whether to delete the history: "yes" does it."""
     scan_offered: bool = False
     """The last reply offered scanning: a sound starts it."""
+    command_offered: Match | None = None
+    """The command the last reply asked about ("Did you say slower?"): "yes" takes it."""
 
 
 @dataclass(frozen=True)
@@ -485,8 +487,9 @@ class Conversation:
         best_guess = alternatives[0] if alternatives else ""  # with a half question heard before in front
         if not vouches(heard.example):
             match = tiered(match, best_guess, heard.word_confidences)
-        log.info("Heard %r → %s %s (score %.0f, %s, %s)", said, match.kind, match.section or match.command or
-                 match.confirm, match.score, described(best_guess, heard.word_confidences), self.status.engine)
+        chosen = match.section or match.command or match.confirm or match.offered_command
+        log.info("Heard %r → %s %s (score %.0f, %s, %s)", said, match.kind, chosen, match.score,
+                 described(best_guess, heard.word_confidences), self.status.engine)
         return ended + self._reply_to(match, said)
 
     def _after_fragment(self, alternatives: list[str], speaking: bool) -> list[str]:
@@ -950,13 +953,16 @@ class Conversation:
 
     def _reply_to(self, match: Match, heard: str) -> list[Action]:
         """The reply to a matched utterance, as actions, with the view updated."""
+        offered = self._offered_command_taken(match)
+        if offered is not None:
+            return self._reply_to(offered, offered.heard)
         beyond_questions = self._help_or_scanning(match, heard)
         if beyond_questions is not None:
             return beyond_questions
         self._reading = replace(self._reading, scan_offered=False)
         if self._reading.forget_asked:
             self._reading = replace(self._reading, forget_asked=False)
-            if match.kind is MatchKind.COMMAND and match.command == Command.YES and self._just_said():
+            if _is_yes(match) and self._just_said():
                 return self._forget_history(heard)
         if match.kind is MatchKind.COMMAND and match.command == Command.FORGET_HISTORY:
             self._reading = replace(self._reading, forget_asked=True)
@@ -983,6 +989,17 @@ class Conversation:
             self._reading = replace(self._reading, continuing=False)
         return actions
 
+    def _offered_command_taken(self, match: Match) -> Match | None:
+        """The command offered by "Did you say ...?" if this is the "yes" to it; the offer ends either way."""
+        offered = self._reading.command_offered
+        if offered is None:
+            return None
+        self._reading = replace(self._reading, command_offered=None)
+        if not (_is_yes(match) and self._just_said()):
+            return None
+        log.info("Confirmed → command %s", offered.command)
+        return offered
+
     def _say(self, text: str, *, interrupt: bool = False, section: str | None = None) -> list[Action]:
         """Say ``text`` (read from ``section``, if it is the factsheet's), and show it being said."""
         self._show(state=State.SPEAKING, said=text)
@@ -1004,6 +1021,10 @@ class Conversation:
             self._reading = replace(self._reading, clarifying=(first, second), misunderstood=0)
             title = self.library.spoken_title
             return Reply(f"Do you mean {title(first)}, or {title(second)}?", match), None
+        if match.offered_command:
+            command = replace(match, kind=MatchKind.COMMAND, command=match.offered_command, offered_command=None)
+            self._reading = replace(self._reading, command_offered=command)
+            return Reply(f"Did you say {match.offered_command}?", match), None
         if match.confirm:
             # the words shown as heard answer from this section when typed: one word confirms them
             self._reading = replace(self._reading, clarifying=(match.confirm,))
@@ -1169,7 +1190,10 @@ def _stepped(value: float, step: float, lowest: float, highest: float) -> float:
 
 def _worth_repeating(reply: Reply, match: Match, *, voice_changed: bool) -> bool:
     """What "repeat" says again: answers, passages, refusals and the topics; not the replies to other commands,
-    nor the rest of a passage read on after a voice change (repeat says the whole passage)."""
+    nor the rest of a passage read on after a voice change (repeat says the whole passage), nor "Did you say
+    slower?" (the answer before it stays what repeat says)."""
+    if match.offered_command:
+        return False
     if match.kind is not MatchKind.COMMAND or match.command == Command.TOPICS:
         return True
     return bool(reply.section) and not voice_changed
@@ -1185,8 +1209,15 @@ def _taken_over_speech(match: Match) -> bool:
 _NOT_OVER_SPEECH = frozenset({Command.FORGET_HISTORY, Command.SCAN})
 
 
+def _is_yes(match: Match) -> bool:
+    return match.kind is MatchKind.COMMAND and match.command == Command.YES
+
+
 def _keeps_the_thread(match: Match) -> bool:
-    """Replies to these commands leave what was being read open for "more"."""
+    """Replies to these commands, and the question whether one was said, leave what was being read open for
+    "more"."""
+    if match.offered_command:
+        return match.offered_command in _THREAD_KEEPING_COMMANDS
     return match.kind is MatchKind.COMMAND and match.command in _THREAD_KEEPING_COMMANDS
 
 

@@ -132,7 +132,7 @@ def outcome_of(reply: Reply) -> Outcome | None:
         return Outcome.ANSWER
     if match.kind is MatchKind.CLARIFY:
         return Outcome.CLARIFY
-    if match.confirm:
+    if match.confirm or match.offered_command:
         return Outcome.CONFIRM
     if not match.heard.strip() or match.uncertain:
         return Outcome.NOT_CAUGHT

@@ -53,6 +53,9 @@ class Match:
     confirm: str | None = None
     """Not answered because the recognizer's guesses disagree, though its first guess answers from this section
     as the same words typed would: the section to offer for a one-word "yes" instead of asking again."""
+    offered_command: str | None = None
+    """Not taken because the recognizer was not sure enough of words that would change something (a setting,
+    the topics, scanning): the command to offer for a one-word "yes" ("Did you say slower?")."""
     trace: MatchTrace | None = field(default=None, compare=False, repr=False)
     """Why: the stage that decided and its numbers (always set by the Matcher); the evidence per section after
     ``Matcher.explain``. Not part of equality: two matches of the same result are equal."""
