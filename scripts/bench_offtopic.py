@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
+import hashlib
 import json
 import math
 import multiprocessing
@@ -121,8 +122,16 @@ def recognize(folder: Path, clips: Sequence[dict[str, str]], workers: int) -> di
 # ---- transcripts kept between runs ----
 
 def _key(clip: dict[str, str]) -> str:
-    """What must not have changed for a kept transcript to be reused."""
-    return "\t".join(clip[name] for name in ("seed", "voice", "condition", "text", "effects", "snr_db"))
+    """What must not have changed for a kept transcript to be reused: the clip, and the recognizer with the
+    phrases it is biased to (transcripts kept before the content or the commands changed are heard again)."""
+    return "\t".join([*(clip[name] for name in ("seed", "voice", "condition", "text", "effects", "snr_db")),
+                      _recognizer_key()])
+
+
+@functools.cache
+def _recognizer_key() -> str:
+    phrases = hashlib.sha256(json.dumps(_domain().phrases).encode()).hexdigest()[:16]
+    return f"{open_recognizer(Settings(), _domain(), cache_dir()).description} {phrases}"
 
 
 def load_transcripts(path: Path | None, clips: Sequence[dict[str, str]]) -> dict[str, Transcript]:

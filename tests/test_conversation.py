@@ -15,6 +15,7 @@ from voice_assist.conversation import (
     OFFER_SECONDS,
     QUICK_END_MAX_SECONDS,
     RATE_MIN,
+    RATE_STEP,
     Conversation,
 )
 from voice_assist.events import (
@@ -40,6 +41,7 @@ from voice_assist.events import (
     Voice,
     replies,
 )
+from voice_assist.match import MatchKind
 from voice_assist.problems import BASIC_RECOGNIZER, Problem
 from voice_assist.speak import split_sentences
 
@@ -430,6 +432,21 @@ def test_words_heard_that_answer_when_typed_are_offered_for_a_yes_when_the_guess
     assert say(dialogue, "yes").text == answer.text
     say(dialogue, *guesses)
     assert "other words" in say(dialogue, "no").text
+
+
+def test_a_command_among_guesses_that_disagree_is_offered_for_a_yes(dialogue):
+    """pocketsphinx's guesses for espeak-ng saying "slower", clean: "Sorry, I didn't catch that" cost a second
+    "slower"; now one "yes" does it."""
+    guesses = ("so", "slow", "slower", "lower", "no")
+    asked = say(dialogue, *guesses)
+    assert asked.text == "Did you say slower?" and asked.voice is None
+    assert say(dialogue, "yes").voice == Voice(150 - RATE_STEP, 0.9)
+
+
+def test_yes_no_and_stop_among_guesses_that_disagree_are_not_offered(matcher):
+    for command in ("yes", "no", "stop"):
+        match = matcher.match(["so", "slow", command, "lower", command])
+        assert match.kind is MatchKind.NO_MATCH and match.offered_command is None, command
 
 
 @pytest.mark.parametrize(("voice", "command"), [(Voice(350, 0.9), "faster"), (Voice(150, 0.15), "quieter")])

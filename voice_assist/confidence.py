@@ -159,4 +159,5 @@ def _tiered_command(match: Match, best_guess: str, word_confidences: Sequence[fl
 
 
 def _not_caught(match: Match) -> Match:
-    return replace(match, kind=MatchKind.NO_MATCH, section=None, command=None, confirm=None, uncertain=True)
+    return replace(match, kind=MatchKind.NO_MATCH, section=None, command=None, confirm=None, offered_command=None,
+                   uncertain=True)

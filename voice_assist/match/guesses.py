@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from voice_assist.commands import OFFERED_WHEN_UNSURE, Command
 from voice_assist.match.result import Match, MatchKind
 from voice_assist.match.trace import (
     BestGuess,
@@ -58,7 +59,15 @@ def choose(matches: Sequence[Match], first_names_other_illness: bool, tuning: Ma
     confirmable = best.kind is MatchKind.ANSWER and rank == 0 and agreeing >= tuning.confirm_min_agreeing
     confirm = best.section if confirmable else None
     return _chosen(replace(best, kind=MatchKind.NO_MATCH, section=None, command=None, uncertain=uncertain,
-                           confirm=confirm), disagree, matches)
+                           confirm=confirm, offered_command=_offered(best, agreeing, tuning)), disagree, matches)
+
+
+def _offered(best: Match, agreeing: int, tuning: MatcherTuning) -> str | None:
+    """The command to ask about ("Did you say slower?") when the guesses disagree but enough of them say it: a
+    clean "slower" came out as "so", "slow", "slower", "lower", "no"."""
+    if best.command is None or agreeing < tuning.confirm_min_agreeing:
+        return None
+    return best.command if Command(best.command) in OFFERED_WHEN_UNSURE else None
 
 
 def _chosen(match: Match, reason: GuessReason, matches: Sequence[Match]) -> Match:

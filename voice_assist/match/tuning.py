@@ -240,7 +240,8 @@ class MatcherTuning:
     section. On the tuning split of the off-topic speech set (scripts/bench_offtopic.py, 371 clips) 1 asked to
     confirm for 11.1 % of clips, 2 for 5.9 %, 3 for 4.0 %; nothing is read before the "yes". 2 keeps the
     case it is for: "will it affect my breathing" (typed: Breathing) with "will it affect the breathing"
-    among the other guesses."""
+    among the other guesses. A command that at least this many guesses lead to is asked about the same way ("Did
+    you say slower?", see commands.OFFERED_WHEN_UNSURE) instead of "Sorry, I didn't catch that"."""
 
     def source_weight(self, source: str) -> float:
         """Weight of a word by where a section has it: "ask", "title", "text" or "parent"."""
