@@ -224,6 +224,7 @@ class SoakReport:
     """Calls for help, scanning started and options selected (``ScanningCount``): none was asked for."""
     calls: Counter[str] = field(default_factory=Counter)
     """Why each call for help came."""
+    memory_releases: int = 0
 
     def growth_mb_per_hour(self) -> float:
         """Least-squares slope of RSS after the warm-up (the first hour, or the first quarter of a short run)."""
@@ -282,6 +283,7 @@ class Soak:
             self.report.events[action.__name__] = self.report.events.get(action.__name__, 0) + 1
             action()
         self._sample(force=True)
+        self.report.memory_releases = self.conversation.memory.releases
         return self.report
 
     # Events: each feeds some seconds of microphone audio.
@@ -409,7 +411,8 @@ def main() -> int:
           f"most often: {barge_ins.heard.most_common(5)}")
     print(f"RSS: {first.rss_mb:.1f} MB at start, {max(s.rss_mb for s in report.samples):.1f} MB peak, "
           f"{last.rss_mb:.1f} MB at end; growth after warm-up: {report.growth_mb_per_hour():+.2f} MB/hour")
-    print(f"threads: {first.threads} -> {last.threads}; open file descriptors: {first.fds} -> {last.fds}")
+    print(f"threads: {first.threads} -> {last.threads}; open file descriptors: {first.fds} -> {last.fds}; freed "
+          f"memory handed back to the system {report.memory_releases} times")
     unasked = report.unasked
     print(f"calls for help (all false): {unasked['Calling for help']}; scanning started without 'scan': "
           f"{unasked['Scanning the topics']}; options selected: {unasked['Selected']}")

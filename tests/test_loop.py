@@ -24,6 +24,7 @@ from voice_assist.errors import AudioDeviceError
 from voice_assist.events import State, Status, Voice
 from voice_assist.loop import VoiceLoop, run_voice
 from voice_assist.match import Matcher
+from voice_assist.memory import RELEASE_EVERY_SECONDS, MemoryReleaser
 from voice_assist.recognize import Transcript, domain_of
 from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 from voice_assist.speak import split_sentences
@@ -398,3 +399,9 @@ def test_slower_while_reading_goes_on_reading_from_the_sentence_it_was_at(conver
     assert speaker.voices[-1][0] == Settings().rate - RATE_STEP
     assert speaker.said[-1] == answer[answer.index(sentence):]
     assert speaker.speaking
+
+
+@pytest.mark.skipif(not MemoryReleaser().works_here, reason="this C library has no malloc_trim")
+def test_freed_memory_goes_back_to_the_system_once_a_period_while_all_is_quiet(conversation, speaker):
+    feed(conversation, speaker, silence(2 * RELEASE_EVERY_SECONDS + 5))
+    assert conversation.memory.releases == 2

@@ -64,6 +64,7 @@ from voice_assist.events import (
 )
 from voice_assist.examples import ExampleMatch
 from voice_assist.history import Alert, History, turn_of
+from voice_assist.memory import MemoryReleaser
 from voice_assist.recognize import Recognizer
 from voice_assist.recordings import Recorder, recorder_for
 from voice_assist.sounds import SoundEdge
@@ -145,6 +146,8 @@ class VoiceLoop:
         self._finished_early = False
         """The recognizer was finished at a pause (``TryFinishing``): ending the utterance needs no finish."""
         self._shown: Status | None = None
+        self.memory = MemoryReleaser()
+        """Hands freed memory back to the system while all is quiet (memory.py)."""
         self._lock = threading.Lock()
         """The speaker's thread reports failures while the listening thread drives the core."""
 
@@ -222,6 +225,8 @@ class VoiceLoop:
             self.send(Paused(step.duration, step.trailing_silence, self._own_sound))
         elif step.phase is Phase.WAITING:
             self.send(Silence(self._own_sound, at=self._heard_seconds))
+            if not self._own_sound:
+                self.memory.release_due(self._heard_seconds)
         if self._recorder is not None:
             self._record(step)
 
