@@ -90,6 +90,12 @@ def _domain() -> Domain:
     return domain_of(load_library(Settings().content_dirs))
 
 
+@functools.cache
+def _description() -> str:
+    """The recognizer the set is heard with; opening it builds the model cache once, before the workers start."""
+    return open_recognizer(Settings(), _domain(), cache_dir()).description
+
+
 def hear(path: str) -> tuple[Transcript, float]:
     """What the recognizer heard in one WAV file, with a recognizer of its own, and the CPU seconds it took
     (CPU time, not wall time: other work on the machine does not count)."""
@@ -105,8 +111,7 @@ def recognize(folder: Path, clips: Sequence[dict[str, str]], workers: int) -> di
     """What was heard in each clip, by clip id, in ``workers`` processes; prints the time it took."""
     if not clips:
         return {}
-    description = open_recognizer(Settings(), _domain(), cache_dir()).description  # builds the model cache once
-    print(f"Recognizing {len(clips)} clips with {description}", flush=True)
+    print(f"Recognizing {len(clips)} clips with {_description()}", flush=True)
     started = time.perf_counter()
     paths = [str(folder / clip["file"]) for clip in clips]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -131,7 +136,7 @@ def _key(clip: dict[str, str]) -> str:
 @functools.cache
 def _recognizer_key() -> str:
     phrases = hashlib.sha256(json.dumps(_domain().phrases).encode()).hexdigest()[:16]
-    return f"{open_recognizer(Settings(), _domain(), cache_dir()).description} {phrases}"
+    return f"{_description()} {phrases}"
 
 
 def load_transcripts(path: Path | None, clips: Sequence[dict[str, str]]) -> dict[str, Transcript]:

@@ -38,10 +38,14 @@ class Command(StrEnum):
     LESS_SENSITIVE = "less sensitive"
 
 
-OFFERED_WHEN_UNSURE = frozenset(Command) - {Command.YES, Command.NO, Command.STOP, Command.HELP_ME, Command.IM_HERE}
+ALWAYS_TAKEN = frozenset({Command.STOP, Command.HELP_ME, Command.IM_HERE})
+"""Taken however unsure: stop costs at most a silence; a call for help missed costs far more than a false
+one, and "I'm here" only ends an alarm."""
+
+OFFERED_WHEN_UNSURE = frozenset(Command) - ALWAYS_TAKEN - {Command.YES, Command.NO}
 """Commands asked about ("Did you say slower?") when the recognizer was not sure of them, so that one "yes" does
-them instead of saying them again: not yes and no (a question back about them would go round in circles), not
-stop (taken at once wherever it can be) nor the call for help and its end (an alarm is never asked about)."""
+them instead of saying them again: not those always taken (stop, the call for help and its end: an alarm is never
+asked about), nor yes and no (a question back about them would go round in circles)."""
 
 
 # Not "slowly" alone: sound not meant for the assistant was heard as it and slowed the voice in 4 of the 371 clips

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from enum import StrEnum
 
-from voice_assist.commands import Command
+from voice_assist.commands import ALWAYS_TAKEN, Command
 from voice_assist.match.result import Match, MatchKind
 from voice_assist.text import STOPWORDS
 
@@ -75,10 +75,6 @@ off-topic clips taken as one were refused (no setting was changed by off-topic s
 than on the benchmarks' files, and once (CI, a clean "slower" at 0.19) below it: a plausible command that would
 change something is therefore offered for a one-word "yes" ("Did you say slower?"), not refused. 0.8 would
 lose 14 of the 39."""
-
-ALWAYS_TAKEN = frozenset({Command.STOP, Command.HELP_ME, Command.IM_HERE})
-"""Taken however unsure: stop costs at most a silence; a call for help missed costs far more than a false
-one, and "I'm here" only ends an alarm."""
 
 LIGHT_COMMANDS = frozenset({Command.REPEAT, Command.MORE, Command.YES, Command.NO, Command.FROM_START})
 """Commands that change nothing (they read or answer a question back): taken when plausible."""
