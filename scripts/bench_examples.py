@@ -58,6 +58,7 @@ from tests.slurred import ENROLMENT, OTHER_VOICES, TEST, other_voice, take  # no
 from voice_assist import examples  # noqa: E402
 from voice_assist.audio_format import seconds_of  # noqa: E402
 from voice_assist.examples import ExampleMatch, ExampleMatcher  # noqa: E402
+from voice_assist.voicing import speech_sound  # noqa: E402
 
 COMMANDS = ("stop", "repeat", "more", "yes", "no", "slower", "faster", "louder", "quieter", "topics")
 TAKES = 3
@@ -433,8 +434,10 @@ def through_core(utterances: list[Said], matcher: ExampleMatcher, domain_phrases
             transcript = recognizer.finish()
             alternatives = transcript.alternatives
             example = matcher.match(said.pcm) if matcher.phrases else None
+            sound = speech_sound(said.pcm)
             results = [acted(Conversation(library, Voice(150, 0.9), words).handle(
-                Heard(alternatives, whole=True, example=found, word_confidences=transcript.word_confidences)))
+                Heard(alternatives, whole=True, example=found, word_confidences=transcript.word_confidences,
+                      sound=sound)))
                 for found in (None, example)]
             outcomes.append(Outcome(said, alternatives[0] if alternatives else "", *results, example))
     return outcomes

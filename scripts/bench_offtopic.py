@@ -56,6 +56,7 @@ from voice_assist.history import outcome_of as history_outcome  # noqa: E402
 from voice_assist.match import Matcher  # noqa: E402
 from voice_assist.recognize import Domain, Transcript, domain_of  # noqa: E402
 from voice_assist.recognize.choose import open_recognizer  # noqa: E402
+from voice_assist.voicing import speech_sound  # noqa: E402
 
 OUTCOMES = {"section": "section read", "setting": "setting changed", "command": "other command",
             "clarify": "asked which", "confirm": "asked to confirm", "not in factsheet": "not in factsheet",
@@ -161,8 +162,10 @@ def save_transcripts(path: Path, clips: Sequence[dict[str, str]], heard: dict[st
 
 # ---- what the conversation core does with it ----
 
-def score(clips: Sequence[dict[str, str]], heard: dict[str, Transcript], library: Library) -> list[Scored]:
-    """Each clip's transcript given to a fresh conversation core, and what came of it."""
+def score(folder: Path, clips: Sequence[dict[str, str]], heard: dict[str, Transcript], library: Library
+          ) -> list[Scored]:
+    """Each clip's transcript given to a fresh conversation core, with what of speech its sound held (as the
+    loop measures it), and what came of it."""
     settings = Settings()
     matcher = Matcher(library)
     scored = []
@@ -170,7 +173,8 @@ def score(clips: Sequence[dict[str, str]], heard: dict[str, Transcript], library
         transcript = heard[clip["id"]]
         alternatives = transcript.alternatives
         conversation = Conversation(library, Voice(settings.rate, settings.volume), matcher)
-        event = Heard(alternatives, whole=True, word_confidences=transcript.word_confidences)
+        event = Heard(alternatives, whole=True, word_confidences=transcript.word_confidences,
+                      sound=speech_sound(read_wav(folder / clip["file"])))
         outcome, did = outcome_of(conversation.handle(event))
         scored.append(Scored(clip, transcript, outcome, did))
     return scored
@@ -301,7 +305,7 @@ def main() -> None:
     kinds = ", ".join(f"{sum(clip['kind'] == kind for clip in clips)} {kind}" for kind in offtopic_set.CLIPS_PER_KIND)
     print(f"{len(clips)} clips ({kinds}), {args.split} split; {len(clips) - len(missing)} transcripts reused "
           f"from {args.transcripts}" if args.transcripts else f"{len(clips)} clips ({kinds}), {args.split} split")
-    report(score(clips, heard, load_library(Settings().content_dirs)), args.worst)
+    report(score(folder, clips, heard, load_library(Settings().content_dirs)), args.worst)
 
 
 if __name__ == "__main__":

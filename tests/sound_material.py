@@ -401,3 +401,16 @@ def _scale(dbfs: float) -> float:
 
 def _pcm(samples: np.ndarray) -> bytes:
     return np.clip(np.round(samples), -32768, 32767).astype("<i2").tobytes()
+
+
+def breathing(seed: int) -> bytes:
+    """Two breaths in and out through the mouth: noise of 300-3500 Hz, each swelling and fading over 0.6-1 s."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for _ in range(4):
+        count = int(rng.uniform(0.6, 1.0) * SAMPLE_RATE)
+        noise = _band_noise(rng, count, 300, 3500)
+        parts.append(noise * np.sin(np.linspace(0, np.pi, count)) * rng.uniform(1000, 2500))
+        parts.append(np.zeros(int(0.2 * SAMPLE_RATE)))
+    samples = np.concatenate(parts)
+    return _pcm(samples + rng.standard_normal(samples.size) * 30)

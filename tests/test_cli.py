@@ -95,6 +95,22 @@ def test_ask_wav_fills_in_the_transcript_one_file_one_question(tmp_path):
     assert "pocketsphinx" in result.stderr
 
 
+def test_ask_wav_does_not_answer_words_made_of_breathing_and_explains_why(tmp_path):
+    """pocketsphinx makes words of this breathing ("can't happy i can't it", close to Treatment, Breathing)."""
+    from tests.sound_material import breathing
+    from tests.spoken import write_wav
+
+    breath = tmp_path / "breath.wav"
+    write_wav(breathing(0), breath)
+    result = run("ask", "--explain", "--wav", str(breath),
+                 env={"XDG_CONFIG_HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    reply, why = result.stdout.splitlines()[:2]
+    assert reply.startswith("Sorry, I didn't catch that")
+    assert why.startswith("Not caught: no voice or speech sound was in it")
+    assert "pitch 0.2" in result.stderr
+
+
 @pytest.mark.slow
 def test_transcribe_prints_what_was_heard(tmp_path):
     from tests.spoken import wav_file

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sound_material import breathing
+from tests.spoken import synthesize
 from voice_assist.confidence import (
     PLAUSIBLE,
     SURE_ANSWER,
@@ -16,6 +18,7 @@ from voice_assist.confidence import (
 )
 from voice_assist.conversation import NOT_CAUGHT, Conversation
 from voice_assist.events import ChangeVoice, Heard, Voice, replies
+from voice_assist.voicing import speech_sound
 
 QUESTION = "will i need a feeding tube"
 """Answered from Nutrition when typed."""
@@ -157,3 +160,20 @@ def test_content_words_decide_not_stop_words():
 ])
 def test_the_tiers_at_their_thresholds(confidences, tier):
     assert certainty("feeding tube", confidences) is tier
+
+
+def test_words_made_of_breathing_are_not_caught_however_sure(dialogue):
+    """The sound is measured as the loop measures it: a real spoken question passes, breathing does not."""
+    spoken = dialogue.handle(Heard((QUESTION,), whole=True, word_confidences=SURE,
+                                   sound=speech_sound(synthesize(QUESTION))))
+    breathed = dialogue.handle(Heard((QUESTION,), whole=True, word_confidences=SURE, sound=speech_sound(breathing(1))))
+    assert replies(spoken)[-1].section == "treatment/nutrition"
+    [reply] = replies(breathed)
+    assert reply.section is None and reply.text.startswith(NOT_CAUGHT) and reply.match.without_speech
+
+
+def test_stop_is_taken_even_from_a_sound_without_speech(dialogue):
+    """A wrong stop costs a silence; a missed one, a user who cannot make it stop."""
+    hear(dialogue, QUESTION, SURE)
+    actions = dialogue.handle(Heard(("stop",), whole=True, word_confidences=(0.9,), sound=speech_sound(breathing(2))))
+    assert replies(actions)[0].interrupt

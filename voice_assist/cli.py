@@ -50,6 +50,7 @@ from voice_assist.speak import SpeechOutput
 from voice_assist.switch import SwitchChange, SwitchStatus, describe_input_devices, open_switch
 from voice_assist.view import TerminalView
 from voice_assist.voice_takes import VoiceTakes
+from voice_assist.voicing import speech_sound
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +177,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     library = _library(settings)
     conversation = Conversation(library, Voice(settings.rate, settings.volume))
     history = history_for(settings)
-    for text, transcript in _questions(args, settings, library):
-        event = Heard(transcript.alternatives, whole=True, word_confidences=transcript.word_confidences) \
-            if transcript else Typed(text)
+    for text, transcript, event in _questions(args, settings, library):
         for said in replies(_forgetting(conversation.handle(event), conversation, history)):
             reply = replace(said, match=conversation.matcher.explain(said.match)) if args.explain and said.match \
                 else said
@@ -199,21 +198,24 @@ def _forgetting(actions: list[Action], conversation: Conversation, history: Hist
 
 
 def _questions(args: argparse.Namespace, settings: Settings,
-               library: Library) -> Iterator[tuple[str, Transcript | None]]:
+               library: Library) -> Iterator[tuple[str, Transcript | None, Heard | Typed]]:
     if not args.wav:
         lines = args.questions or (line.strip() for line in sys.stdin)
-        yield from ((line, None) for line in lines if line)
+        yield from ((line, None, Typed(line)) for line in lines if line)
         return
-    yield from _transcripts(args.wav, settings, library)
+    for path, transcript, pcm in _transcripts(args.wav, settings, library):
+        yield path, transcript, Heard(transcript.alternatives, whole=True,
+                                      word_confidences=transcript.word_confidences, sound=speech_sound(pcm))
 
 
-def _transcripts(paths: list[Path], settings: Settings, library: Library) -> Iterator[tuple[str, Transcript]]:
+def _transcripts(paths: list[Path], settings: Settings,
+                 library: Library) -> Iterator[tuple[str, Transcript, bytes]]:
     audio = [(path, _question_audio(path, settings)) for path in paths]  # bad files fail before the slow start
     recognizer = open_recognizer(settings, domain_of(library), cache_dir())
     log.info("Listening with %s", recognizer.description)
     for path, pcm in audio:
         recognizer.accept(pcm)
-        yield str(path), recognizer.finish()
+        yield str(path), recognizer.finish(), pcm
 
 
 def _question_audio(path: Path, settings: Settings) -> bytes:
@@ -227,7 +229,7 @@ def _question_audio(path: Path, settings: Settings) -> bytes:
 
 
 def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
-    for path, transcript in _transcripts(args.wav, settings, _library(settings)):
+    for path, transcript, _pcm in _transcripts(args.wav, settings, _library(settings)):
         if args.alternatives:
             print("\n".join(f"{path}\t{rank}\t{text}" for rank, text in enumerate(transcript.alternatives, 1)))
         else:

@@ -18,6 +18,11 @@ Replies follow three tiers: sure, answer; plausible, ask "Do you mean ...?" (one
 "Sorry, I didn't catch that". Commands that change something need more than light ones (repeat, yes, no):
 plausible, they are offered ("Did you say slower?", yes does it);
 "stop" and the call for help are always taken (a wrong stop costs a silence; a missed call for help costs far more).
+
+One signal comes from the sound itself (``voicing.py``): words made of a sound with neither a voice's pitch nor
+a whisper's articulation (breathing) are not caught, whatever their posteriors. On the off-topic set's held-out
+split it took the section reads from 6 to 4 of 239 (both breathing clips) and changed nothing for 2,005 spoken
+in-domain questions (bench_recognition's held-out and unseen sets).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from enum import StrEnum
 from voice_assist.commands import ALWAYS_TAKEN, Command
 from voice_assist.match.result import Match, MatchKind
 from voice_assist.text import STOPWORDS
+from voice_assist.voicing import SpeechSound
 
 SURE_ANSWER = 0.6
 """Mean content-word posterior from which a question of two words or more is answered without asking. On the
@@ -124,11 +130,14 @@ def described(best_guess: str, word_confidences: Sequence[float]) -> str:
     return f"confidence {content_confidence(best_guess, word_confidences):.2f}"
 
 
-def tiered(match: Match, best_guess: str, word_confidences: Sequence[float], *, sure_at: float = SURE_ANSWER
-           ) -> Match:
+def tiered(match: Match, best_guess: str, word_confidences: Sequence[float], *, sure_at: float = SURE_ANSWER,
+           sound: SpeechSound | None = None) -> Match:
     """The match as the confidence allows: unchanged when sure (or when the recognizer gave no confidences);
     an answer offered for confirmation when plausible; "not caught" (``uncertain``) otherwise. ``sure_at``:
-    another SURE_ANSWER, for the benchmarks' trade-off curves."""
+    another SURE_ANSWER, for the benchmarks' trade-off curves. Words made of a ``sound`` with nothing of speech
+    in it (breathing) are not caught, whatever their confidence, unless they are a command always taken."""
+    if sound is not None and not sound.could_be_speech and not _always_taken(match):
+        return replace(_not_caught(match), without_speech=True)
     if not word_confidences:
         return match
     if match.kind is MatchKind.COMMAND:
@@ -142,10 +151,14 @@ def tiered(match: Match, best_guess: str, word_confidences: Sequence[float], *, 
     return match
 
 
+def _always_taken(match: Match) -> bool:
+    return match.kind is MatchKind.COMMAND and Command(match.command or "") in ALWAYS_TAKEN
+
+
 def _tiered_command(match: Match, best_guess: str, word_confidences: Sequence[float]) -> Match:
-    command = Command(match.command or "")
-    if command in ALWAYS_TAKEN:
+    if _always_taken(match):
         return match
+    command = Command(match.command or "")
     tier = certainty(best_guess, word_confidences, sure_at=SURE_CHANGE)
     if tier is Certainty.SURE or (command in LIGHT_COMMANDS and tier is Certainty.PLAUSIBLE):
         return match

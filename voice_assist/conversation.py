@@ -463,6 +463,7 @@ class Conversation:
             next(iter(_guesses(heard.alternatives)), ""))
         if learning is not None:
             return [EndUtterance(), *learning] if heard.at_pause else learning
+        sound = None if self._listening.fragment else heard.sound  # a half question's first words had their own
         alternatives = self._after_fragment(_guesses(heard.alternatives), heard.speaking)
         match = combined(self.matcher.match(alternatives), heard.example, self.library)
         said = match.heard or (alternatives[0] if alternatives else "")
@@ -486,10 +487,10 @@ class Conversation:
             return []
         best_guess = alternatives[0] if alternatives else ""  # with a half question heard before in front
         if not vouches(heard.example):
-            match = tiered(match, best_guess, heard.word_confidences)
+            match = tiered(match, best_guess, heard.word_confidences, sound=sound)
         chosen = match.section or match.command or match.confirm or match.offered_command
-        log.info("Heard %r → %s %s (score %.0f, %s, %s)", said, match.kind, chosen, match.score,
-                 described(best_guess, heard.word_confidences), self.status.engine)
+        log.info("Heard %r → %s %s (score %.0f, %s%s, %s)", said, match.kind, chosen, match.score,
+                 described(best_guess, heard.word_confidences), f", {sound}" if sound else "", self.status.engine)
         return ended + self._reply_to(match, said)
 
     def _after_fragment(self, alternatives: list[str], speaking: bool) -> list[str]:

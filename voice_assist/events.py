@@ -12,6 +12,7 @@ from enum import StrEnum
 from voice_assist.examples import ExampleMatch
 from voice_assist.match import Match
 from voice_assist.problems import Problem
+from voice_assist.voicing import SpeechSound
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,9 @@ class Heard:
     word_confidences: tuple[float, ...] = ()
     """The recognizer's posterior (0-1) of each word of the best guess (``Transcript.word_confidences``):
     how sure to be of it (``confidence.tiered``). Empty when unknown: the guesses are then taken as they are."""
+    sound: SpeechSound | None = None
+    """What of speech the utterance's sound held (``voicing.py``): words made of breathing are not
+    taken. None when unknown."""
 
 
 @dataclass(frozen=True)

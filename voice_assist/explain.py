@@ -93,6 +93,8 @@ def _headline(match: Match, library: Library) -> str:
         return f"Not sure: it asks \"Do you mean {library.spoken_title(match.confirm)}?\" (yes reads it)."
     if match.offered_command:
         return f"Not sure enough to change something: it asks \"Did you say {match.offered_command}?\" (yes does it)."
+    if match.without_speech:
+        return "Not caught: no voice or speech sound was in it (breathing?), so it asks to say it again."
     if match.uncertain:
         return "Not caught: it asks to say it again."
     return "Not answered: \"I don't have that in my factsheet.\""

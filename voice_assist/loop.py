@@ -71,6 +71,7 @@ from voice_assist.sounds import SoundEdge
 from voice_assist.speak import SpeechOutput
 from voice_assist.vad import EndReason, Phase, Step, UtteranceDetector
 from voice_assist.voice_takes import VoiceTakes
+from voice_assist.voicing import speech_sound
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +253,8 @@ class VoiceLoop:
         else:
             self.send(Heard(transcript.alternatives, speaking=self._own_sound, seconds=seconds,
                             at=self._heard_seconds, example=self._by_example(self._ended_utterance),
-                            word_confidences=transcript.word_confidences))
+                            word_confidences=transcript.word_confidences,
+                            sound=speech_sound(self._ended_utterance)))
 
     def _record(self, step: Step) -> None:
         """Keep what was heard; save it once the utterance is over, however it ended (silence, the length cap,
@@ -298,9 +300,10 @@ class VoiceLoop:
             case TryFinishing():
                 self._finished_early = True
                 transcript = self.recognizer.finish()
+                so_far = bytes(self._utterance)
                 self.send(Heard(transcript.alternatives, speaking=self._own_sound, at_pause=True,
-                                at=self._heard_seconds, example=self._by_example(bytes(self._utterance)),
-                                word_confidences=transcript.word_confidences))
+                                at=self._heard_seconds, example=self._by_example(so_far),
+                                word_confidences=transcript.word_confidences, sound=speech_sound(so_far)))
             case DecodeAfresh():
                 second = self.recognizer.decode_afresh(self._ended_utterance)
                 self.send(Heard(second.alternatives, speaking=self._own_sound, afresh=True,

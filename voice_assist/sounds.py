@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from voice_assist import voicing
 from voice_assist.audio_format import SAMPLE_RATE, SAMPLE_WIDTH, bytes_for
 from voice_assist.config import Settings
 from voice_assist.vad import frame_level
@@ -308,37 +309,16 @@ class _Sound:
 KEPT_SECONDS = 1.0
 """Sounds are kept this long to tell a word: calls for help are made of sounds of at most 0.5 s."""
 KEPT_BYTES = bytes_for(KEPT_SECONDS)
-WORD_FRAME = 480
-"""30 ms, long enough for two periods of a low voice's pitch."""
-VOICED_CORRELATION = 0.5
-"""A frame is voiced when its normalised autocorrelation peaks at least this high at a pitch period of 2.5 to
-12.5 ms (80-400 Hz)."""
-WORD_LOUD_FRAMES_DB = 20.0
-"""Only frames within this of the sound's loudest count: its quiet edges are room noise."""
-
-
 def _word_like(samples: np.ndarray, tuning: SoundTuning) -> bool:
     """Voiced frames with a spectrum that moves (``SoundTuning.word_voiced_share``)."""
-    frames = [samples[i:i + WORD_FRAME] for i in range(0, samples.size - WORD_FRAME + 1, WORD_FRAME)]
-    if not frames:
+    loud = voicing.frames_of(samples)
+    if not loud.shape[0]:
         return False
-    energies = np.array([float(np.sum(frame ** 2)) for frame in frames]) + 1e-9
-    loud = [frame - frame.mean() for frame, energy in zip(frames, energies, strict=True)
-            if energy >= energies.max() / 10 ** (WORD_LOUD_FRAMES_DB / 10)]
-    voiced = np.mean([_voiced(frame) for frame in loud])
-    spectra = np.abs(np.fft.rfft(np.array(loud) * np.hanning(WORD_FRAME), axis=1)) ** 2
-    frequencies = np.fft.rfftfreq(WORD_FRAME, 1 / SAMPLE_RATE)
+    voiced = np.mean(voicing.periodicities(loud) >= voicing.VOICED_CORRELATION)
+    spectra = np.abs(np.fft.rfft(loud * np.hanning(voicing.FRAME), axis=1)) ** 2
+    frequencies = np.fft.rfftfreq(voicing.FRAME, 1 / SAMPLE_RATE)
     centroids = (spectra @ frequencies) / (spectra.sum(axis=1) + 1e-9)
     return bool(voiced >= tuning.word_voiced_share and np.std(centroids) >= tuning.word_centroid_spread)
-
-
-def _voiced(frame: np.ndarray) -> bool:
-    spectrum = np.fft.rfft(frame, 2 * WORD_FRAME)
-    correlation = np.fft.irfft(np.abs(spectrum) ** 2)[:WORD_FRAME]
-    if correlation[0] <= 0:
-        return False
-    lags = correlation[SAMPLE_RATE // 400:SAMPLE_RATE // 80] / correlation[0]
-    return bool(lags.max() >= VOICED_CORRELATION)
 
 
 def _syllables(levels: list[float], start: float, dip: float) -> int:
