@@ -29,7 +29,7 @@ def test_ask_json_gives_one_object_per_question_in_order(tmp_path):
     assert [r["input"] for r in records] == ["will I need a feeding tube", "tell me a joke", "stop",
                                             "cramps"]
     assert set(records[0]) == {"input", "transcript", "kind", "section", "command", "answer", "score",
-                               "alternatives", "trace"}
+                               "alternatives", "held_back", "trace"}
     feeding, joke, stop, swallowing = records
     assert (feeding["kind"], feeding["section"], feeding["transcript"]) == ("answer", "treatment/nutrition", None)
     assert "feeding tube" in feeding["answer"]
@@ -105,10 +105,13 @@ def test_ask_wav_does_not_answer_words_made_of_breathing_and_explains_why(tmp_pa
     result = run("ask", "--explain", "--wav", str(breath),
                  env={"XDG_CONFIG_HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
-    reply, why = result.stdout.splitlines()[:2]
-    assert reply.startswith("Sorry, I didn't catch that")
-    assert why.startswith("Not caught: no voice or speech sound was in it")
+    reply, headline, why = result.stdout.splitlines()[:3]
+    assert reply.startswith("Sorry, I didn't catch that") and headline.startswith("Not caught")
+    assert why.startswith("Why: no voice or speech sound was in it (pitch 0.2")
     assert "pitch 0.2" in result.stderr
+    record = json.loads(run("ask", "--json", "--wav", str(breath),
+                            env={"XDG_CONFIG_HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)}).stdout)
+    assert record["section"] is None and record["held_back"].startswith("no voice or speech sound")
 
 
 @pytest.mark.slow

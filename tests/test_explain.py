@@ -157,3 +157,21 @@ def test_explain_names_the_word_that_reached_the_passage_through_an_ask_line(mat
 
     assert any(line.startswith('Starts at the passage "Military veterans have twice the risk') for line in lines)
     assert '"soldier" is asked beside those words on one of the section\'s Ask: lines.' in lines
+
+
+@pytest.mark.parametrize(("confidences", "said"), [
+    ((0.9, 0.9, 0.3, 0.9, 0.3, 0.3), ['Not sure: it asks "Do you mean Treatment, Nutrition?"',
+                                      "Why: the recognizer's confidence in the words was 0.30; an answer is read "
+                                      "without asking from 0.6"]),
+    ((0.05,) * 6, ["Not caught", "confidence in the words was 0.05: under 0.1"]),
+])
+def test_the_explanation_says_why_words_that_matched_were_held_back(matcher, confidences, said):
+    """The tiers' reason first; then what the words alone would have done (the matcher's own reasons)."""
+    from voice_assist.confidence import tiered
+
+    heard = "will i need a feeding tube"
+    lines = explain(tiered(matcher.match([heard], explain=True), heard, confidences), matcher.library)
+    for words in said:
+        assert any(words in line for line in lines), (words, lines)
+    alone = lines.index("The words alone would have led to this:")
+    assert lines[alone + 1].startswith("Sure enough: 99 is at least the answer minimum")

@@ -362,6 +362,7 @@ def _reply_record(text: str, transcript: Transcript | None, reply: Reply) -> dic
     return {"input": text, "transcript": transcript.text if transcript else None, "kind": str(match.kind),
             "section": reply.section, "command": match.command, "answer": reply.text, "score": match.score,
             "alternatives": [{"section": c.section, "score": c.score} for c in match.alternatives],
+            "held_back": match.held_back or None,
             "trace": trace_record(match.trace) if match.trace else None}
 
 

@@ -137,17 +137,20 @@ def tiered(match: Match, best_guess: str, word_confidences: Sequence[float], *, 
     another SURE_ANSWER, for the benchmarks' trade-off curves. Words made of a ``sound`` with nothing of speech
     in it (breathing) are not caught, whatever their confidence, unless they are a command always taken."""
     if sound is not None and not sound.could_be_speech and not _always_taken(match):
-        return replace(_not_caught(match), without_speech=True)
+        return _not_caught(match, f"no voice or speech sound was in it ({sound}; breathing?)")
     if not word_confidences:
         return match
     if match.kind is MatchKind.COMMAND:
         return _tiered_command(match, best_guess, word_confidences)
     tier = certainty(best_guess, word_confidences, match_score=match.score, sure_at=sure_at,
                      content_words=SURE_ANSWER_WORDS, matched=match.heard)
+    heard = f"the recognizer's confidence in the words was {content_confidence(best_guess, word_confidences):.2f}"
     if tier is Certainty.NOT_CAUGHT:
-        return _not_caught(match)
+        return _not_caught(match, f"{heard}: under {PLAUSIBLE} they are taken as a sound made into words")
     if tier is Certainty.PLAUSIBLE and match.kind is MatchKind.ANSWER:
-        return replace(match, kind=MatchKind.NO_MATCH, section=None, confirm=match.section)
+        why = (f"{heard}; an answer is read without asking from {sure_at} ({SURE_WITH_CLOSE_MATCH} when the words "
+               f"are close to a way of asking), and only for {SURE_ANSWER_WORDS} different content words or more")
+        return replace(match, kind=MatchKind.NO_MATCH, section=None, confirm=match.section, held_back=why)
     return match
 
 
@@ -162,11 +165,13 @@ def _tiered_command(match: Match, best_guess: str, word_confidences: Sequence[fl
     tier = certainty(best_guess, word_confidences, sure_at=SURE_CHANGE)
     if tier is Certainty.SURE or (command in LIGHT_COMMANDS and tier is Certainty.PLAUSIBLE):
         return match
+    heard = f"the recognizer's confidence in the words was {content_confidence(best_guess, word_confidences):.2f}"
     if tier is Certainty.PLAUSIBLE:
-        return replace(match, kind=MatchKind.NO_MATCH, command=None, offered_command=command)
-    return _not_caught(match)
+        return replace(match, kind=MatchKind.NO_MATCH, command=None, offered_command=command,
+                       held_back=f"{heard}; a command that changes something is taken from {SURE_CHANGE}")
+    return _not_caught(match, f"{heard}: under {PLAUSIBLE} they are taken as a sound made into words")
 
 
-def _not_caught(match: Match) -> Match:
+def _not_caught(match: Match, why: str) -> Match:
     return replace(match, kind=MatchKind.NO_MATCH, section=None, command=None, confirm=None, offered_command=None,
-                   uncertain=True)
+                   uncertain=True, held_back=why)

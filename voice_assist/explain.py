@@ -36,10 +36,14 @@ _SOURCES = {"ask": "the Ask: line", "title": "the title", "text": "the text", "p
 
 def explain(match: Match, library: Library) -> list[str]:
     """Lines saying what was decided about one utterance, and why."""
+    lines = [_headline(match, library)]
+    if match.held_back:
+        lines.append(f"Why: {match.held_back}.")
     trace = match.trace
     if trace is None:
-        return [_headline(match, library)]
-    lines = [_headline(match, library)]
+        return lines
+    if match.held_back:
+        lines.append("The words alone would have led to this:")
     lines += [f'Read "{" ".join(rewrite.said)}" as "{" ".join(rewrite.read_as)}" ({rewrite.why}).'
               for rewrite in trace.rewrites]
     lines += _decision(trace.decision, match, library)
@@ -93,8 +97,6 @@ def _headline(match: Match, library: Library) -> str:
         return f"Not sure: it asks \"Do you mean {library.spoken_title(match.confirm)}?\" (yes reads it)."
     if match.offered_command:
         return f"Not sure enough to change something: it asks \"Did you say {match.offered_command}?\" (yes does it)."
-    if match.without_speech:
-        return "Not caught: no voice or speech sound was in it (breathing?), so it asks to say it again."
     if match.uncertain:
         return "Not caught: it asks to say it again."
     return "Not answered: \"I don't have that in my factsheet.\""

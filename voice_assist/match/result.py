@@ -56,9 +56,10 @@ class Match:
     offered_command: str | None = None
     """Not taken because the recognizer was not sure enough of words that would change something (a setting,
     the topics, scanning): the command to offer for a one-word "yes" ("Did you say slower?")."""
-    without_speech: bool = False
-    """Not caught because the sound held neither a voice's pitch nor a mouth shaping sounds (breathing):
-    the recognizer made these words of it."""
+    held_back: str = ""
+    """Why the words were not taken as they matched, in a few words for a caregiver (``confidence.tiered``: the
+    recognizer was not sure of them, or the sound held no speech); "" when they were. The trace still says what
+    the words alone would have done."""
     trace: MatchTrace | None = field(default=None, compare=False, repr=False)
     """Why: the stage that decided and its numbers (always set by the Matcher); the evidence per section after
     ``Matcher.explain``. Not part of equality: two matches of the same result are equal."""
