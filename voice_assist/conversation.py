@@ -489,8 +489,9 @@ class Conversation:
         if not vouches(heard.example):
             match = tiered(match, best_guess, heard.word_confidences, sound=sound)
         chosen = match.section or match.command or match.confirm or match.offered_command
-        log.info("Heard %r → %s %s (score %.0f, %s%s, %s)", said, match.kind, chosen, match.score,
-                 described(best_guess, heard.word_confidences), f", {sound}" if sound else "", self.status.engine)
+        details = [f"score {match.score:.0f}", described(best_guess, heard.word_confidences),
+                   *([str(sound)] if sound else []), *([self.status.engine] if self.status.engine else [])]
+        log.info("Heard %r → %s %s (%s)", said, match.kind, chosen, ", ".join(details))
         return ended + self._reply_to(match, said)
 
     def _after_fragment(self, alternatives: list[str], speaking: bool) -> list[str]:
