@@ -161,9 +161,9 @@ def test_explain_names_the_word_that_reached_the_passage_through_an_ask_line(mat
 
 @pytest.mark.parametrize(("confidences", "said"), [
     ((0.9, 0.9, 0.3, 0.9, 0.3, 0.3), ['Not sure: it asks "Do you mean Treatment, Nutrition?"',
-                                      "Why: the recognizer's confidence in the words was 0.30; an answer is read "
-                                      "without asking from 0.6"]),
-    ((0.05,) * 6, ["Not caught", "confidence in the words was 0.05: under 0.1"]),
+                                      "Why: the recognizer's confidence 0.30; an answer is read without asking "
+                                      "from 0.6"]),
+    ((0.05,) * 6, ["Not caught", "the recognizer's confidence 0.05: under 0.1"]),
 ])
 def test_the_explanation_says_why_words_that_matched_were_held_back(matcher, confidences, said):
     """The tiers' reason first; then what the words alone would have done (the matcher's own reasons)."""

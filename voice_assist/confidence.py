@@ -144,7 +144,7 @@ def tiered(match: Match, best_guess: str, word_confidences: Sequence[float], *, 
         return _tiered_command(match, best_guess, word_confidences)
     tier = certainty(best_guess, word_confidences, match_score=match.score, sure_at=sure_at,
                      content_words=SURE_ANSWER_WORDS, matched=match.heard)
-    heard = f"the recognizer's confidence in the words was {content_confidence(best_guess, word_confidences):.2f}"
+    heard = f"the recognizer's {described(best_guess, word_confidences)}"
     if tier is Certainty.NOT_CAUGHT:
         return _not_caught(match, f"{heard}: under {PLAUSIBLE} they are taken as a sound made into words")
     if tier is Certainty.PLAUSIBLE and match.kind is MatchKind.ANSWER:
@@ -165,7 +165,7 @@ def _tiered_command(match: Match, best_guess: str, word_confidences: Sequence[fl
     tier = certainty(best_guess, word_confidences, sure_at=SURE_CHANGE)
     if tier is Certainty.SURE or (command in LIGHT_COMMANDS and tier is Certainty.PLAUSIBLE):
         return match
-    heard = f"the recognizer's confidence in the words was {content_confidence(best_guess, word_confidences):.2f}"
+    heard = f"the recognizer's {described(best_guess, word_confidences)}"
     if tier is Certainty.PLAUSIBLE:
         return replace(match, kind=MatchKind.NO_MATCH, command=None, offered_command=command,
                        held_back=f"{heard}; a command that changes something is taken from {SURE_CHANGE}")
