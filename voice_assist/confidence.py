@@ -144,12 +144,12 @@ def tiered(match: Match, best_guess: str, word_confidences: Sequence[float], *, 
         return _tiered_command(match, best_guess, word_confidences)
     tier = certainty(best_guess, word_confidences, match_score=match.score, sure_at=sure_at,
                      content_words=SURE_ANSWER_WORDS, matched=match.heard)
-    heard = f"the recognizer's {described(best_guess, word_confidences)}"
     if tier is Certainty.NOT_CAUGHT:
-        return _not_caught(match, f"{heard}: under {PLAUSIBLE} they are taken as a sound made into words")
+        return _not_caught(match, _too_unsure(best_guess, word_confidences))
     if tier is Certainty.PLAUSIBLE and match.kind is MatchKind.ANSWER:
-        why = (f"{heard}; an answer is read without asking from {sure_at} ({SURE_WITH_CLOSE_MATCH} when the words "
-               f"are close to a way of asking), and only for {SURE_ANSWER_WORDS} different content words or more")
+        why = (f"the recognizer's {described(best_guess, word_confidences)}; an answer is read without asking "
+               f"from {sure_at} ({SURE_WITH_CLOSE_MATCH} when the words are close to a way of asking), and only for "
+               f"{SURE_ANSWER_WORDS} different content words or more")
         return replace(match, kind=MatchKind.NO_MATCH, section=None, confirm=match.section, held_back=why)
     return match
 
@@ -165,11 +165,16 @@ def _tiered_command(match: Match, best_guess: str, word_confidences: Sequence[fl
     tier = certainty(best_guess, word_confidences, sure_at=SURE_CHANGE)
     if tier is Certainty.SURE or (command in LIGHT_COMMANDS and tier is Certainty.PLAUSIBLE):
         return match
-    heard = f"the recognizer's {described(best_guess, word_confidences)}"
     if tier is Certainty.PLAUSIBLE:
-        return replace(match, kind=MatchKind.NO_MATCH, command=None, offered_command=command,
-                       held_back=f"{heard}; a command that changes something is taken from {SURE_CHANGE}")
-    return _not_caught(match, f"{heard}: under {PLAUSIBLE} they are taken as a sound made into words")
+        why = (f"the recognizer's {described(best_guess, word_confidences)}; a command that changes something is "
+               f"taken from {SURE_CHANGE}")
+        return replace(match, kind=MatchKind.NO_MATCH, command=None, offered_command=command, held_back=why)
+    return _not_caught(match, _too_unsure(best_guess, word_confidences))
+
+
+def _too_unsure(best_guess: str, word_confidences: Sequence[float]) -> str:
+    return (f"the recognizer's {described(best_guess, word_confidences)}: under {PLAUSIBLE} they are taken as a "
+            "sound made into words")
 
 
 def _not_caught(match: Match, why: str) -> Match:

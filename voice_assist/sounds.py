@@ -309,13 +309,15 @@ class _Sound:
 KEPT_SECONDS = 1.0
 """Sounds are kept this long to tell a word: calls for help are made of sounds of at most 0.5 s."""
 KEPT_BYTES = bytes_for(KEPT_SECONDS)
+
+
 def _word_like(samples: np.ndarray, tuning: SoundTuning) -> bool:
     """Voiced frames with a spectrum that moves (``SoundTuning.word_voiced_share``)."""
     loud = voicing.frames_of(samples)
     if not loud.shape[0]:
         return False
     voiced = np.mean(voicing.periodicities(loud) >= voicing.VOICED_CORRELATION)
-    spectra = np.abs(np.fft.rfft(loud * np.hanning(voicing.FRAME), axis=1)) ** 2
+    spectra = voicing.power_spectra(loud)
     frequencies = np.fft.rfftfreq(voicing.FRAME, 1 / SAMPLE_RATE)
     centroids = (spectra @ frequencies) / (spectra.sum(axis=1) + 1e-9)
     return bool(voiced >= tuning.word_voiced_share and np.std(centroids) >= tuning.word_centroid_spread)

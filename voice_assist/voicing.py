@@ -64,6 +64,11 @@ def periodicities(frames: np.ndarray) -> np.ndarray:
     return np.where(energy > 0, peaks / np.maximum(energy, 1e-9), 0.0)
 
 
+def power_spectra(frames: np.ndarray) -> np.ndarray:
+    """Each frame's power spectrum (Hann window), as rows: ``FRAME // 2 + 1`` bins of 33 Hz."""
+    return np.abs(np.fft.rfft(frames * np.hanning(FRAME), axis=1)) ** 2
+
+
 @dataclass(frozen=True)
 class SpeechSound:
     """What of speech is in an utterance's sound."""
@@ -93,6 +98,5 @@ def speech_sound(pcm: bytes) -> SpeechSound:
 
 
 def _articulation(frames: np.ndarray) -> float:
-    spectra = np.abs(np.fft.rfft(frames * np.hanning(FRAME), axis=1)) ** 2
-    bands = spectra[:, BAND_BINS].reshape(frames.shape[0], -1, BAND_WIDTH).sum(axis=2)
+    bands = power_spectra(frames)[:, BAND_BINS].reshape(frames.shape[0], -1, BAND_WIDTH).sum(axis=2)
     return float(np.mean(np.abs(np.diff(np.log(bands + 1e-3), axis=0))))
