@@ -42,6 +42,11 @@ ALWAYS_TAKEN = frozenset({Command.STOP, Command.HELP_ME, Command.IM_HERE})
 """Taken however unsure: stop costs at most a silence; a call for help missed costs far more than a false
 one, and "I'm here" only ends an alarm."""
 
+READS_ON = frozenset({Command.MORE, Command.YES, Command.FROM_START})
+"""Commands that can read factsheet text not yet heard: "more" goes on reading, "yes" takes a section offered
+with "Do you mean ...?", "from the start" reads the section. Only the recognizer's first guess can be one (see
+``MatcherTuning.command_rank_max``)."""
+
 OFFERED_WHEN_UNSURE = frozenset(Command) - ALWAYS_TAKEN - {Command.YES, Command.NO}
 """Commands asked about ("Did you say slower?") when the recognizer was not sure of them, so that one "yes" does
 them instead of saying them again: not those always taken (stop, the call for help and its end: an alarm is never

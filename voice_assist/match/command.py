@@ -27,7 +27,11 @@ bit")."""
 
 _POLITENESS = frozenset({"can", "could", "would", "will", "you", "youre", "a", "bit", "little", "its", "thats",
                          "is", "be", "just", "now", "sorry"})
-"""Words that wrap a command without changing it ("could you speak a bit slower")."""
+"""Words that wrap a command without changing it ("could you speak a bit slower"), left out at either end of
+the utterance and of a command phrase. Within a phrase they stay: "what can you do" without them was "what do",
+and "what do you" (what the recognizer made of "yesterday" and of a German sentence on the tuning split of the
+off-topic speech set) was taken for it. Left out only at the ends, 21 clips of that split taken as a command
+became 16, with none of the typed commands of questions.csv and more_questions.csv lost."""
 
 
 class CommandSpotter:
@@ -111,4 +115,9 @@ _ABOUT_THE_SPEAKER = frozenset({"my", "me", "mine", "myself"})
 
 
 def _without_politeness(text: str) -> str:
-    return " ".join(word for word in text.split() if word not in FILLERS and word not in _POLITENESS)
+    said = [word for word in text.split() if word not in FILLERS]
+    while said and said[0] in _POLITENESS:
+        said.pop(0)
+    while said and said[-1] in _POLITENESS:
+        said.pop()
+    return " ".join(said)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from voice_assist.commands import OFFERED_WHEN_UNSURE, Command
+from voice_assist.commands import OFFERED_WHEN_UNSURE, READS_ON, Command
 from voice_assist.match.result import Match, MatchKind
 from voice_assist.match.trace import (
     BestGuess,
@@ -42,7 +42,8 @@ def choose(matches: Sequence[Match], first_names_other_illness: bool, tuning: Ma
     rank, best = max(enumerate(matches), key=merit)
     if best.kind not in (MatchKind.ANSWER, MatchKind.COMMAND):
         return _chosen(best, BestGuess(rank, _trace(best).decision), matches)
-    if best.kind is MatchKind.COMMAND and rank <= tuning.command_rank_max:
+    if best.kind is MatchKind.COMMAND and rank <= tuning.command_rank_max and (
+            rank == 0 or Command(best.command or "") not in READS_ON):
         return _chosen(best, CommandInTopGuesses(rank, _trace(best).decision), matches)
     choice = _choice(best) or ""
     agreeing = sum(_choice(match) == choice for match in matches if match.kind is not MatchKind.NO_MATCH)
