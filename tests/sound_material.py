@@ -196,6 +196,7 @@ def talk_scene(seed: int, talk: str, level_db: float, seconds: float = 60.0, roo
     rng = np.random.default_rng(seed)
     background = room_noise(room, seconds, rng)
     room_rms = _rms(background)
+    speaking: tuple[tuple[float, float], ...]
     if talk == "babble":
         voice, speaking = _babble(rng, len(background)), ()
     elif talk == "conversation":

@@ -22,6 +22,7 @@ import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import numpy as np
 
@@ -66,6 +67,18 @@ class Speech:
     """Silence before and after the speech, seconds."""
 
 
+class SpeechOptions(TypedDict, total=False):
+    """How a text is said: the optional arguments of :func:`synthesize` (their meaning is in Speech)."""
+
+    voice: str
+    speed: int
+    pitch: int
+    word_gap_ms: int
+    noise: str | None
+    noise_snr_db: float | None
+    lead_silence_s: float
+
+
 def synthesize(text: str, voice: str = "en-us", speed: int = 150, pitch: int = 50, *,
                word_gap_ms: int = 0, noise: str | None = None, noise_snr_db: float | None = None,
                lead_silence_s: float = 0.3) -> bytes:
@@ -80,9 +93,9 @@ def synthesize(text: str, voice: str = "en-us", speed: int = 150, pitch: int = 5
     return _render(speech)
 
 
-def wav_file(text: str, **options: object) -> Path:
+def wav_file(text: str, **options: Unpack[SpeechOptions]) -> Path:
     """Like :func:`synthesize`, written to a WAV file in the session folder (same options)."""
-    pcm = synthesize(text, **options)  # type: ignore[arg-type]
+    pcm = synthesize(text, **options)
     path = _session_dir() / f"{hashlib.sha1(pcm).hexdigest()[:16]}.wav"
     if not path.exists():
         write_wav(pcm, path)

@@ -221,7 +221,8 @@ def test_resampling_any_rate_in_any_chunks(rate: int, length: int, chunks: list[
     signal = np.random.default_rng(length).normal(0, 0.1, length)
     whole = resample(signal, rate, RATE)
     assert len(whole) == -(-length * RATE // rate)
-    streaming, pieces, start = Resampler(rate, RATE), [], 0
+    streaming, start = Resampler(rate, RATE), 0
+    pieces: list[np.ndarray] = []
     while start < length:
         size = chunks[len(pieces) % len(chunks)]
         pieces.append(streaming.process(signal[start:start + size]))

@@ -53,7 +53,7 @@ def loop(library, matcher, cache_dir: Path, speaker: RecordingSpeaker, private_d
     core = Conversation(library, Voice(settings.rate, settings.volume), matcher,
                         quick_end_silence=settings.quick_end_silence)
     recognizer = PocketsphinxRecognizer(domain_of(library), cache_dir=cache_dir)
-    return VoiceLoop(core, recognizer, speaker, settings, RecordingView(),  # type: ignore[arg-type]
+    return VoiceLoop(core, recognizer, speaker, settings, RecordingView(),
                      voice=VoiceTakes.load(ExampleStore(voice_folder())))
 
 

@@ -240,7 +240,7 @@ def test_short_noises_are_not_questions(conversation, speaker):
     feed(conversation, speaker, silence(0.6) + noise_burst(0.12) + silence(2.5) + noise_burst(0.15)
          + silence(2.5))
     assert speaker.said == []
-    states = [status.state for status in view.shown]  # type: ignore[attr-defined]
+    states = [status.state for status in view.shown]
     assert State.HEARING in states, "the burst was loud enough to start an utterance"
     assert conversation.status.state is State.LISTENING
 
@@ -312,7 +312,7 @@ def test_a_lost_microphone_is_retried_and_the_user_told_once(conversation, speak
     assert speaker.said.index(lost[0]) < speaker.said.index(back[0])
     assert calls[:4] == [False, True, True, True]
     assert sleeps == [1.0, 2.0, 4.0]
-    states = [status.state for status in conversation.view.shown]  # type: ignore[attr-defined]
+    states = [status.state for status in conversation.view.shown]
     assert State.NO_MICROPHONE in states
     assert conversation.status.problem == ""
 
@@ -332,6 +332,9 @@ class CrashingRecognizer:
     def finish(self) -> Transcript:
         return Transcript()
 
+    def decode_afresh(self, pcm: bytes) -> Transcript:
+        raise RuntimeError("engine died")
+
 
 def test_a_recognizer_crash_restarts_listening_with_a_new_one_and_says_so_once(library, matcher, cache_dir,
                                                                                 speaker):
@@ -343,7 +346,7 @@ def test_a_recognizer_crash_restarts_listening_with_a_new_one_and_says_so_once(l
 
     settings = Settings()
     core = Conversation(library, Voice(settings.rate, settings.volume), matcher)
-    conversation = VoiceLoop(core, CrashingRecognizer(), speaker, settings, RecordingView(),  # type: ignore[arg-type]
+    conversation = VoiceLoop(core, CrashingRecognizer(), speaker, settings, RecordingView(),
                              reopen_recognizer=reopen)
     assert ask(conversation, speaker, "what causes als") is not None
     assert sum("something went wrong" in said for said in speaker.said) == 1

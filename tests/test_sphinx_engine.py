@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Unpack
 
 import pocketsphinx
 import pytest
 
-from tests.spoken import FLITE_VOICES, SLOW, silence, synthesize
+from tests.spoken import FLITE_VOICES, SLOW, SpeechOptions, silence, synthesize
 from voice_assist.confidence import Certainty, certainty, content_confidence
 from voice_assist.recognize import Domain, Transcript
 from voice_assist.recognize.domain_lm import KEEP_MODELS, arpa_model, build_domain_model, word_forms, words_of
@@ -116,9 +117,10 @@ def test_partial_guess_grows_during_the_utterance(recognizer: PocketsphinxRecogn
 def test_biasing_hears_domain_words_at_least_as_well_as_the_general_model(cache_dir: Path,
                                                                          recognizer: PocketsphinxRecognizer) -> None:
     general = PocketsphinxRecognizer(DOMAIN, cache_dir=cache_dir, bias=False)
-    said = [("what is riluzole", {}), ("how fast does als progress", {"voice": "en-us+f3"}),
-            ("is there a support group", {"speed": SLOW}), ("can als be prevented", {"voice": "en-gb+m3"}),
-            ("i have trouble swallowing", {"noise": "white", "noise_snr_db": 15})]
+    said: list[tuple[str, SpeechOptions]] = [
+        ("what is riluzole", {}), ("how fast does als progress", {"voice": "en-us+f3"}),
+        ("is there a support group", {"speed": SLOW}), ("can als be prevented", {"voice": "en-gb+m3"}),
+        ("i have trouble swallowing", {"noise": "white", "noise_snr_db": 15})]
 
     def hits(engine: PocketsphinxRecognizer) -> int:
         return sum(len(set(words_of(text)) & set(recognize(engine, synthesize(text, **how)).text.split()))
@@ -233,7 +235,7 @@ def test_phrases_become_recognizer_words() -> None:
 
 # ---- end to end: spoken question -> pocketsphinx -> matcher -> section ----
 
-END_TO_END = [  # (said, how, expected section)
+END_TO_END: list[tuple[str, SpeechOptions, str]] = [  # (said, how, expected section)
     ("what is ALS", {}, "overview"),
     ("what causes ALS", {"voice": "en-us+f3"}, "causes"),
     ("does it run in the family", {"voice": "en-gb+m3"}, "risk-factors"),
@@ -255,7 +257,7 @@ END_TO_END = [  # (said, how, expected section)
     ("is there a support group", {"noise": "white", "noise_snr_db": 20}, "treatment/support"),
     ("can ALS be prevented", {"voice": "en-gb+m3"}, "prevention"),
 ]
-OFF_TOPIC = [
+OFF_TOPIC: list[tuple[str, SpeechOptions]] = [
     ("what is the weather tomorrow", {}),
     ("how do I cook rice", {"voice": "en-us+f3"}),
     ("tell me a joke", {}),
@@ -291,7 +293,7 @@ def content_recognizer(cache_dir: Path):
     return PocketsphinxRecognizer(domain_of(library), cache_dir=cache_dir), Matcher(library)
 
 
-def _section_heard(content_recognizer, said: str, **how: object) -> tuple[str | None, tuple[str, ...]]:
+def _section_heard(content_recognizer, said: str, **how: Unpack[SpeechOptions]) -> tuple[str | None, tuple[str, ...]]:
     """The section the matcher reads out for the spoken question (None: no answer), and what was heard."""
     recognizer, matcher = content_recognizer
     transcript = recognize(recognizer, synthesize(said, **how))
