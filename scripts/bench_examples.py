@@ -250,9 +250,9 @@ def recognized(utterances: list[Said], topics: dict[str, str],
     results = []
     with tempfile.TemporaryDirectory() as cache:
         recognizer = PocketsphinxRecognizer(domain_of(library), cache_dir=Path(cache))
-        for word, phones in (pronunciations or {}).items():
-            for said in phones:
-                _add_pronunciation(recognizer._decoder, word, said)  # private: an experiment, not a feature
+        for word, phone_strings in (pronunciations or {}).items():
+            for phones in phone_strings:
+                _add_pronunciation(recognizer._decoder, word, phones)  # private: an experiment, not a feature
         for said in utterances:
             recognizer.accept(said.pcm)
             transcript = recognizer.finish()
@@ -439,11 +439,11 @@ def through_core(utterances: list[Said], matcher: ExampleMatcher, domain_phrases
             alternatives = transcript.alternatives
             example = matcher.match(said.pcm) if matcher.phrases else None
             sound = speech_sound(said.pcm)
-            results = [acted(Conversation(library, Voice(150, 0.9), words).handle(
+            alone, combined = (acted(Conversation(library, Voice(150, 0.9), words).handle(
                 Heard(alternatives, whole=True, example=found, word_confidences=transcript.word_confidences,
                       sound=sound)))
-                for found in (None, example)]
-            outcomes.append(Outcome(said, alternatives[0] if alternatives else "", *results, example))
+                for found in (None, example))
+            outcomes.append(Outcome(said, alternatives[0] if alternatives else "", alone, combined, example))
     return outcomes
 
 
@@ -616,22 +616,22 @@ def main() -> None:
     if args.errors:
         show_errors(results, reject, relative)
     if not args.skip_recognizer:
-        results = recognized(found.tests + found.off_topic, topics)
-        print(f"pocketsphinx + matcher: {recognizer_line(results)}")
+        sphinx_results = recognized(found.tests + found.off_topic, topics)
+        print(f"pocketsphinx + matcher: {recognizer_line(sphinx_results)}")
         if args.errors:
-            print("\n".join(f"    {r.said.text!r} -> {r.heard!r} -> {r.got}" for r in results if not r.right))
+            print("\n".join(f"    {r.said.text!r} -> {r.heard!r} -> {r.got}" for r in sphinx_results if not r.right))
         if args.phone_pronunciations:
             added = phone_pronunciations(found.enrolment)
             single = [said for said in found.tests if said.text in added]
-            before = sum(r.right for r in results if r.said in single)
-            results = recognized(found.tests + found.off_topic, topics, added)
-            after = sum(r.right for r in results if r.said in single)
+            before = sum(r.right for r in sphinx_results if r.said in single)
+            with_phones = recognized(found.tests + found.off_topic, topics, added)
+            after = sum(r.right for r in with_phones if r.said in single)
             print(f"pocketsphinx + matcher, the enrolment takes' phone decodes added to the dictionary for "
-                  f"{len(added)} one-word phrases: {recognizer_line(results)}; on those phrases {after}/{len(single)} "
-                  f"(without: {before}/{len(single)})")
+                  f"{len(added)} one-word phrases: {recognizer_line(with_phones)}; "
+                  f"on those phrases {after}/{len(single)} (without: {before}/{len(single)})")
             if args.errors:
                 print("\n".join(f"    {word}: {' | '.join(phones)}" for word, phones in added.items()))
-                print("\n".join(f"    {r.said.text!r} -> {r.heard!r} -> {r.got}" for r in results if not r.right))
+                print("\n".join(f"    {r.said.text!r} -> {r.heard!r} -> {r.got}" for r in with_phones if not r.right))
     if not args.skip_cost:
         cost(found, phrases)
     speaking_time(found)

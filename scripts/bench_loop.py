@@ -252,12 +252,12 @@ def report(raw: Path, questions: Sequence[str], marks: list[str], timings: Timin
     latencies, stops = [], []
     events = iter(heard)
     for mark in marks:
-        question = next(events, None)
-        if question is None:
+        spoken_question = next(events, None)
+        if spoken_question is None:
             break
-        answer = next((s for s in said if s[0] > question[1] - 0.05), None)
+        answer = next((s for s in said if s[0] > spoken_question[1] - 0.05), None)
         if answer is not None:
-            latencies.append(answer[0] - question[1])
+            latencies.append(answer[0] - spoken_question[1])
         if mark == "stop":
             spoken_stop = next(events, None)
             if spoken_stop is not None:

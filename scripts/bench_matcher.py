@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
@@ -48,7 +49,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 from voice_assist.content import Library, load_library  # noqa: E402
 from voice_assist.conversation import Conversation  # noqa: E402
 from voice_assist.events import Typed, Voice, replies  # noqa: E402
-from voice_assist.match import Matcher, MatcherTuning  # noqa: E402
+from voice_assist.match import Candidate, Matcher, MatcherTuning  # noqa: E402
 from voice_assist.text import words  # noqa: E402
 
 CATEGORY_ORDER = ("short", "long", "lay", "ungrammatical", "asr", "offtopic", "command")
@@ -119,16 +120,9 @@ def load_questions(path: Path) -> list[Question]:
                          row.get("passage") or "") for row in csv.DictReader(file)]
 
 
-def _alternative_ids(alternatives: Iterable[object]) -> tuple[str, ...]:
-    """Section ids from Match.alternatives, whatever it holds (ids, sections or matches)."""
-    ids = []
-    for alternative in alternatives or ():
-        if isinstance(alternative, str):
-            ids.append(alternative)
-        else:
-            found = getattr(alternative, "section", None) or getattr(alternative, "id", None)
-            ids.append(getattr(found, "id", found))
-    return tuple(str(item) for item in ids if item)
+def _alternative_ids(alternatives: Iterable[Candidate]) -> tuple[str, ...]:
+    """Section ids from Match.alternatives."""
+    return tuple(candidate.section for candidate in alternatives if candidate.section)
 
 
 def evaluate(matcher: Matcher, questions: Sequence[Question], passages: bool = True) -> list[Outcome]:
@@ -252,7 +246,10 @@ def report_times(label: str, samples: Sequence[float], questions: int, repeats: 
           f"  ({repeats} repetitions x {questions} questions)")
 
 
-def timed(build: Callable[[], object]) -> tuple[object, float]:
+Built = TypeVar("Built")
+
+
+def timed(build: Callable[[], Built]) -> tuple[Built, float]:
     start = time.perf_counter()
     built = build()
     return built, time.perf_counter() - start
@@ -313,7 +310,7 @@ class _Condition:
 
 def _conditions(count: int, rng: random.Random) -> list[_Condition]:
     seen: set[str] = set()
-    conditions = []
+    conditions: list[_Condition] = []
     while len(conditions) < count:
         stem = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))
         name = f"{stem.capitalize()} {rng.choice(_KINDS)}"

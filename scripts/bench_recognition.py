@@ -40,16 +40,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.spoken import SLOW, synthesize  # noqa: E402
+from tests.spoken import SLOW, SpeechOptions, synthesize  # noqa: E402
 from voice_assist.recognize import Domain, Recognizer  # noqa: E402
 from voice_assist.recognize.domain_lm import words_of  # noqa: E402
+
+if TYPE_CHECKING:  # for annotations only: domain_and_matcher imports the matcher if the content modules exist
+    from voice_assist.match import Matcher
 
 CHUNK_BYTES = 3200
 """100 ms of audio per accept(), as a microphone delivers it."""
@@ -115,7 +119,7 @@ CASES = (
 
 COMMANDS = ("stop", "repeat", "slower", "louder", "tell me more", "yes", "no", "what can i ask")
 
-CONDITIONS: dict[str, dict] = {
+CONDITIONS: dict[str, SpeechOptions] = {
     "en-us": {"voice": "en-us"},
     "woman": {"voice": "en-us+f3"},
     "british": {"voice": "en-gb+m3", "speed": 140},
@@ -127,11 +131,11 @@ CONDITIONS: dict[str, dict] = {
 }
 """The tuning set's voices: espeak-ng's made-up voices, and two of flite's, recorded from people."""
 
-HELD_OUT_CLEAN: dict[str, dict] = {
+HELD_OUT_CLEAN: dict[str, SpeechOptions] = {
     "awb": {"voice": "flite:awb"},
     "rms": {"voice": "flite:rms"},
 }
-HELD_OUT_DEGRADED: dict[str, dict] = {
+HELD_OUT_DEGRADED: dict[str, SpeechOptions] = {
     "awb slow+pauses": {"voice": "flite:awb", "speed": SLOW, "word_gap_ms": 300},
     "rms babble 20dB": {"voice": "flite:rms", "noise": "babble", "noise_snr_db": 20},
     "awb white 20dB": {"voice": "flite:awb", "noise": "white", "noise_snr_db": 20},
@@ -143,7 +147,16 @@ voices almost entirely (babble 15 dB: 36 % right; white 10 dB: 1 %), so the nois
 ALL_CONDITIONS = {**CONDITIONS, **HELD_OUT_CLEAN, **HELD_OUT_DEGRADED}
 
 
-def _sphinx(**options: object) -> Callable[[Domain, Path], Recognizer]:
+class SphinxOptions(TypedDict, total=False):
+    """PocketsphinxRecognizer's settings that one set-up changes."""
+
+    bias: bool
+    background_words: int
+    background_weight: float
+    decoder_options: Mapping[str, object]
+
+
+def _sphinx(**options: Unpack[SphinxOptions]) -> Callable[[Domain, Path], Recognizer]:
     def build(domain: Domain, cache_dir: Path) -> Recognizer:
         from voice_assist.recognize.sphinx_engine import PocketsphinxRecognizer
 
@@ -174,7 +187,7 @@ ENGINES: dict[str, Callable[..., Recognizer]] = {
 DEFAULT_ENGINES = ("sphinx-general", "sphinx-domain-only", "sphinx-mixed")
 
 
-def domain_and_matcher(tune: Sequence[str] = ()) -> tuple[Domain, object | None]:
+def domain_and_matcher(tune: Sequence[str] = ()) -> tuple[Domain, Matcher | None]:
     """The real content's phrases and matcher when the content modules exist, else a handful of phrases.
     ``tune``: "NAME=VALUE" changes to the matcher's numbers (see voice_assist/match/tuning.py)."""
     try:
@@ -248,7 +261,7 @@ def word_errors(reference: str, heard: str) -> tuple[int, int]:
     return row[-1], len(ref)
 
 
-def report(engine: str, data: dict, said: list[Utterance], matcher: object | None) -> None:
+def report(engine: str, data: dict, said: list[Utterance], matcher: Matcher | None) -> None:
     results = list(zip(said, data["results"], strict=True))
     questions = [(utterance, r) for utterance, r in results if not utterance.is_command]
     top1 = [word_errors(utterance.text, (r["alternatives"] or [""])[0]) for utterance, r in questions]
@@ -278,7 +291,7 @@ def report(engine: str, data: dict, said: list[Utterance], matcher: object | Non
         _report_matching(group, [(u, r) for u, r in results if u.condition in conditions], matcher)
 
 
-def _report_matching(group: str, results: list, matcher: object) -> None:
+def _report_matching(group: str, results: list, matcher: Matcher) -> None:
     on_topic = [(u, r) for u, r in results if u.expected and not u.is_command]
     off_topic = [(u, r) for u, r in results if not u.expected]
     commands = [(u, r) for u, r in results if u.is_command]
@@ -297,7 +310,7 @@ def _report_matching(group: str, results: list, matcher: object) -> None:
         _report_tiers(group, on_topic, off_topic, commands, matcher)
 
 
-def _report_tiers(group: str, on_topic: list, off_topic: list, commands: list, matcher: object) -> None:
+def _report_tiers(group: str, on_topic: list, off_topic: list, commands: list, matcher: Matcher) -> None:
     """The same utterances through the confidence tiers (voice_assist/confidence.py): a section offered with
     "Do you mean ...?" counts as right when it is the right one (one "yes" reads it)."""
     from scripts.bench_confidence import print_curve, tier_of
@@ -323,11 +336,11 @@ def _report_tiers(group: str, on_topic: list, off_topic: list, commands: list, m
                 lambda index, got: got in on_topic[index][0].expected)
 
 
-def _outcome(matcher: object, alternatives: list[str]) -> str | None:
+def _outcome(matcher: Matcher, alternatives: list[str]) -> str | None:
     """The section read out or the command taken; None for no answer (also for a question back)."""
     if not alternatives:
         return None
-    match = matcher.match(alternatives)  # type: ignore[attr-defined]
+    match = matcher.match(alternatives)
     if str(match.kind) == "command":
         return f"command:{match.command}"
     return match.section if str(match.kind) == "answer" else None

@@ -17,9 +17,10 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -91,13 +92,45 @@ def _end(heard: Heard) -> float:
 
 def matched(scene: material.Scene, heard: list[Heard]) -> tuple[list[tuple[material.TrueSound, Heard]], int]:
     """Each true sound with the first onset within it (or 50 ms after), and the count of other onsets."""
-    pairs, used = [], set()
+    pairs = []
+    used: set[int] = set()  # id() of the onsets matched
     for truth in scene.sounds:
         hits = [one for one in heard if truth.start - 0.02 <= one.onset <= truth.end + 0.05 and id(one) not in used]
         if hits:
             pairs.append((truth, hits[0]))
             used.update(id(one) for one in hits)
     return pairs, len(heard) - len(used)
+
+
+class Detection(NamedTuple):
+    """How the selecting sounds were heard at one level_db."""
+
+    rates: dict[tuple[str, str, int], float]
+    """The share of sounds caught by (kind, room, sound level)."""
+    delays: dict[str, list[float]]
+    """Onset delays (ms) by kind."""
+    lengths: dict[str, list[tuple[float, float]]]
+    """(measured, true) seconds by kind."""
+    extra: int
+    """Other onsets: a sound heard twice, or room noise."""
+
+
+def detection(sound_scenes: dict[tuple[str, str, int], list[material.Scene]], level: float,
+              timed: Callable[[material.Scene, float], list[Heard]]) -> Detection:
+    """The selecting sounds of the scenes through the detector at ``level`` dB (``timed``: detect, timed)."""
+    rates, extra = {}, 0
+    delays: dict[str, list[float]] = {}
+    lengths: dict[str, list[tuple[float, float]]] = {}
+    for (kind, room, sound_level), scenes in sound_scenes.items():
+        found = total = 0
+        for scene in scenes:
+            pairs, others = matched(scene, timed(scene, level))
+            found, total, extra = found + len(pairs), total + len(scene.sounds), extra + others
+            for truth, one in pairs:
+                delays.setdefault(kind, []).append(1000 * (one.reported - truth.start))
+                lengths.setdefault(kind, []).append((one.seconds, truth.end - truth.start))
+        rates[kind, room, sound_level] = found / total
+    return Detection(rates, delays, lengths, extra)
 
 
 def main() -> None:
@@ -137,17 +170,9 @@ def main() -> None:
 
     summary = []
     for level in levels:
-        rates, delays, lengths, extra = {}, {}, {}, 0
-        for (kind, room, sound_level), scenes in sound_scenes.items():
-            found = total = 0
-            for scene in scenes:
-                pairs, others = matched(scene, timed(scene, level))
-                found, total, extra = found + len(pairs), total + len(scene.sounds), extra + others
-                for truth, one in pairs:
-                    delays.setdefault(kind, []).append(1000 * (one.reported - truth.start))
-                    lengths.setdefault(kind, []).append((one.seconds, truth.end - truth.start))
-            rates[kind, room, sound_level] = found / total
-        false_per_hour, triple_counts = {}, {}
+        rates, delays, lengths, extra = detection(sound_scenes, level, timed)
+        false_per_hour = {}
+        triple_counts: dict[tuple[str, int] | str, list[float]] = {}  # false calls per hour by talk; shares by label
         for talk, scenes in talk_scenes.items():
             heard = [timed(scene, level) for scene in scenes]
             hours = sum(scene.seconds for scene in scenes) / 3600
