@@ -7,7 +7,7 @@ scripts/setup.sh --dev
 lint=0
 .venv/bin/ruff check . || lint=$?
 types=0
-.venv/bin/mypy || types=$?  # checks the package (files in pyproject.toml's [tool.mypy])
+.venv/bin/mypy || types=$?  # checks the package, scripts/ and tests/ (files in pyproject.toml's [tool.mypy])
 # The tests run even when lint or type checks fail, so one run reports all; the worse result is the exit code.
 tests=0
 .venv/bin/pytest "$@" || tests=$?
