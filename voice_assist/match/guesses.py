@@ -42,8 +42,7 @@ def choose(matches: Sequence[Match], first_names_other_illness: bool, tuning: Ma
     rank, best = max(enumerate(matches), key=merit)
     if best.kind not in (MatchKind.ANSWER, MatchKind.COMMAND):
         return _chosen(best, BestGuess(rank, _trace(best).decision), matches)
-    if best.kind is MatchKind.COMMAND and rank <= tuning.command_rank_max and (
-            rank == 0 or Command(best.command or "") not in READS_ON):
+    if best.kind is MatchKind.COMMAND and _taken_at(rank, Command(best.command or ""), tuning):
         return _chosen(best, CommandInTopGuesses(rank, _trace(best).decision), matches)
     choice = _choice(best) or ""
     agreeing = sum(_choice(match) == choice for match in matches if match.kind is not MatchKind.NO_MATCH)
@@ -61,6 +60,11 @@ def choose(matches: Sequence[Match], first_names_other_illness: bool, tuning: Ma
     confirm = best.section if confirmable else None
     return _chosen(replace(best, kind=MatchKind.NO_MATCH, section=None, command=None, uncertain=uncertain,
                            confirm=confirm, offered_command=_offered(best, agreeing, tuning)), disagree, matches)
+
+
+def _taken_at(rank: int, command: Command, tuning: MatcherTuning) -> bool:
+    """A command is taken as heard from the recognizer's first guesses; one that reads on only from its first."""
+    return rank == 0 or (rank <= tuning.command_rank_max and command not in READS_ON)
 
 
 def _offered(best: Match, agreeing: int, tuning: MatcherTuning) -> str | None:
