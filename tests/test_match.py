@@ -128,6 +128,13 @@ def test_polite_words_around_a_command_are_left_out(matcher, said, command):
     assert (match.kind, match.command) == (MatchKind.COMMAND, command)
 
 
+@pytest.mark.parametrize("said", ["at ok thats enough", "will the thats enough"])
+def test_a_command_after_a_stray_word_is_taken_with_its_small_words(matcher, said):
+    """"Okay, that's enough" in babble and in hiss, as pocketsphinx heard it: "thats" is a small word, as "whats"."""
+    match = matcher.match([said])
+    assert (match.kind, match.command) == (MatchKind.COMMAND, "stop")
+
+
 def test_several_commands_in_one_utterance_are_not_taken(matcher):
     assert matcher.match(["stop and go faster"]).kind is not MatchKind.COMMAND
 

@@ -22,7 +22,7 @@ STOPWORDS = FILLERS | frozenset("""
 a an the and or but if of to in on at by for from with about into over as than then that this these those it
 its it's is are was were be been being am do does did done doing have has had having can could would should
 shall will may might must i me my mine myself we us our you your yours he him his she her they them their
-what whats which whom whose when where how there here there's tell say know want wanted wondering wonder
+what whats which whom whose when where how there here there's thats tell say know want wanted wondering wonder
 let lets give show explain ask asking question please could something anything thing things some any all
 more most much many very too also again get got go going gonna wanna im ive id youre dont doesnt isnt
 one bit little lot mean means
