@@ -249,24 +249,26 @@ def report(raw: Path, questions: Sequence[str], marks: list[str], timings: Timin
     samples = np.frombuffer(data[: len(data) // 4 * 4], dtype="<i2").reshape(-1, 2)
     heard = stretches(loud_frames(samples[:, 0]), gap=0.4)
     said = stretches(loud_frames(samples[:, 1]), gap=0.8)
-    latencies, stops = [], []
+    per_question: list[float | None] = []
+    stops: list[float] = []
     events = iter(heard)
     for mark in marks:
         spoken_question = next(events, None)
         if spoken_question is None:
             break
         answer = next((s for s in said if s[0] > spoken_question[1] - 0.05), None)
-        if answer is not None:
-            latencies.append(answer[0] - spoken_question[1])
+        per_question.append(None if answer is None else answer[0] - spoken_question[1])
         if mark == "stop":
             spoken_stop = next(events, None)
             if spoken_stop is not None:
                 speaking = [s for s in said if s[0] < spoken_stop[1] + 2.0 and s[1] > spoken_stop[0]]
                 if speaking:
                     stops.append(max(0.0, speaking[-1][1] - spoken_stop[1]))
+    latencies = [latency for latency in per_question if latency is not None]
     print(f"questions: {len(questions)}, answered: {len(latencies)}")
-    for question, latency, section in zip(questions, latencies, timings.sections, strict=False):
-        print(f"  {latency * 1000:5.0f} ms  {question!r} -> {section}")
+    for question, latency in zip(questions, per_question, strict=False):
+        print(f"  {'no answer' if latency is None else f'{latency * 1000:5.0f} ms'}  {question!r}")
+    print(f"sections of the replies, in order: {', '.join(str(section) for section in timings.sections)}")
     print_stats("voice-to-voice (end of question speech -> first answer sample)", latencies)
     print_stats("processing after end of speech (frame that ended the question)", timings.replied)
     print_stats("quick-end tries that went on listening (finish + decode again)", timings.tried)
