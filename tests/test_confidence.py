@@ -170,7 +170,7 @@ def test_words_made_of_breathing_are_not_caught_however_sure(dialogue):
     assert replies(spoken)[-1].section == "treatment/nutrition"
     [reply] = replies(breathed)
     assert reply.section is None and reply.text.startswith(NOT_CAUGHT)
-    assert reply.match.held_back.startswith("no voice or speech sound was in it")
+    assert reply.match is not None and reply.match.held_back.startswith("no voice or speech sound was in it")
 
 
 def test_stop_is_taken_even_from_a_sound_without_speech(dialogue):

@@ -325,7 +325,8 @@ def test_a_voice_change_while_reading_carries_on_from_the_sentence_being_read(di
     assert actions[0] == ChangeVoice(Voice(125, 0.9))
     [resumed] = replies(actions)
     assert resumed.text == answer[answer.index(sentence):] and resumed.interrupt
-    assert resumed.section == dialogue.status.section and resumed.section.startswith("symptoms")
+    assert resumed.section is not None and resumed.section.startswith("symptoms")
+    assert resumed.section == dialogue.status.section
     assert say(dialogue, "repeat").text == answer
     assert say(dialogue, "faster").text == "Speaking faster."  # not speaking any more: say what changed
 

@@ -188,7 +188,7 @@ def test_stop_learning_is_the_way_out_and_commands_work_again(dialogue):
     assert said(actions) == "Stopped learning. I learned 1 of the 18 words. Say learn my voice to begin again."
     assert dialogue.status.learning is None and dialogue.status.state is not State.LEARNING
     [stopped] = replies(hear(dialogue, "stop"))
-    assert stopped.text == "" and stopped.match.command == "stop"
+    assert stopped.text == "" and stopped.match is not None and stopped.match.command == "stop"
 
 
 def test_a_caregivers_key_ends_learning_too(dialogue):

@@ -325,6 +325,7 @@ def test_a_word_only_an_ask_line_has_reads_the_passage_with_the_words_asked_besi
 
     assert (match.kind, match.section) == (MatchKind.ANSWER, "visits")
     assert library.readings("visits", match.start)[0].text.startswith("A nurse gives the vaccine injection")
+    assert match.trace is not None and match.trace.passage is not None
     assert match.trace.passage.asked_beside == ("jab",)
     assert set(match.trace.passage.words) == {"injection", "vaccine"}
     assert without.start.at_beginning
