@@ -172,22 +172,23 @@ def main() -> None:
     for level in levels:
         rates, delays, lengths, extra = detection(sound_scenes, level, timed)
         false_per_hour = {}
-        triple_counts: dict[tuple[str, int] | str, list[float]] = {}  # false calls per hour by talk; shares by label
+        false_calls: dict[tuple[str, int], list[float]] = {}
+        """Per talk: false calls for help an hour, for each rule of TRIPLE_RULES."""
         for talk, scenes in talk_scenes.items():
             heard = [timed(scene, level) for scene in scenes]
             hours = sum(scene.seconds for scene in scenes) / 3600
             false_per_hour[talk] = sum(map(len, heard)) / hours
-            triple_counts[talk] = [sum(triples(one, *rule) for one in heard) / hours for rule in TRIPLE_RULES]
+            false_calls[talk] = [sum(triples(one, *rule) for one in heard) / hours for rule in TRIPLE_RULES]
         fan_on = sum(len(timed(scene, level)) for scene in fan_scenes) / len(fan_scenes)
         over_echo = {over: sum(bool(matched(scene, timed(scene, level))[0]) for scene in scenes) / len(scenes)
                      for over, scenes in echo_sound.items()}
         calls = [timed(scene, level) for scene in call_scenes]
-        triple_counts["calls caught"] = [sum(triples(one, *rule) > 0 for one in calls) / len(calls)
-                                         for rule in TRIPLE_RULES]
+        shares: dict[str, list[float]] = {"calls caught": [sum(triples(one, *rule) > 0 for one in calls) / len(calls)
+                                                           for rule in TRIPLE_RULES]}
         halting = [timed(scene, level) for scene in halting_scenes]
-        triple_counts["halting asked"] = [sum(triples(one, *rule) > 0 for one in halting) / len(halting)
-                                          for rule in TRIPLE_RULES]
-        summary.append((level, rates, false_per_hour, triple_counts, fan_on, over_echo, delays, extra))
+        shares["halting asked"] = [sum(triples(one, *rule) > 0 for one in halting) / len(halting)
+                                   for rule in TRIPLE_RULES]
+        summary.append((level, rates, false_per_hour, false_calls, shares, fan_on, over_echo, delays, extra))
         if level == DEFAULT_LEVEL_DB:
             _print_default(level, rates, delays, lengths, extra)
 
@@ -220,7 +221,7 @@ def _print_tradeoff(summary: Iterable[tuple]) -> None:
     talks = "".join(f"{f'{talk[:4]}{level}':>8}" for talk, level in TALKS)
     overs = "".join(f"{f'e+{over}':>6}" for over in ECHO_SOUND_OVER)
     print(f"{'level':>6}{head} |{talks}{'fanon':>7} |{overs}{'delay':>7}")
-    for level, rates, false_per_hour, _triples, fan_on, over_echo, delays, _extra in summary:
+    for level, rates, false_per_hour, _false_calls, _shares, fan_on, over_echo, delays, _extra in summary:
         by_sound = "".join(f"{_mean(rate for key, rate in rates.items() if key[2] == sound):>6.0%}"
                            for sound in SOUND_LEVELS[1:5])
         per_hour = "".join(f"{false_per_hour[talk]:>8.0f}" for talk in TALKS)
@@ -237,13 +238,12 @@ def _print_triples(summary: Iterable[tuple]) -> None:
           f"of each kind, <= 0.4 s, 0.15-0.5 s apart, +{'/+'.join(map(str, CALL_LEVELS))} dB)")
     rules = "".join(f"{f'L{longest:g} W{within:g} Q{quiet:g}':>15}" for longest, within, quiet in TRIPLE_RULES)
     print(f"{'level':>6} {'talk':<16}{rules}")
-    for level, _rates, _false, triple_counts, *_rest in summary:
+    for level, _rates, _false, false_calls, shares, *_rest in summary:
         for talk in TALKS:
-            counts = "".join(f"{count:>15.1f}" for count in triple_counts[talk])
+            counts = "".join(f"{count:>15.1f}" for count in false_calls[talk])
             print(f"{level:>6g} {f'{talk[0]} +{talk[1]}':<16}{counts}")
-        for label in ("calls caught", "halting asked"):
-            shares = "".join(f"{share:>15.0%}" for share in triple_counts[label])
-            print(f"{level:>6g} {label:<16}{shares}")
+        for label, by_rule in shares.items():
+            print(f"{level:>6g} {label:<16}" + "".join(f"{share:>15.0%}" for share in by_rule))
     print("(halting asked: the share of questions asked a word at a time, 0.3-0.8 s after each word, taken for a "
           "call; no sound that is a spoken word counts)")
 
