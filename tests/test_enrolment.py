@@ -243,6 +243,16 @@ def test_a_late_yes_does_not_forget_the_voice(dialogue):
     assert ForgetVoice() not in hear(dialogue, "yes", at=3.0 + OFFER_SECONDS)
 
 
+@pytest.mark.parametrize("between", [("help me", "i'm here"), ("scan slower",), ("learn my voice", "stop learning")])
+def test_only_the_next_utterance_answers_whether_to_forget_the_voice(dialogue, between):
+    """Something else said first (a call for help and "I'm here", a scanning setting, learning begun and stopped)
+    lets the question lapse: a "yes" just after it must not delete the recordings."""
+    hear(dialogue, "forget my voice", at=1.0)
+    for number, text in enumerate(between):
+        hear(dialogue, text, at=2.0 + number)
+    assert ForgetVoice() not in hear(dialogue, "yes", at=5.0)
+
+
 def test_the_caregiver_view_shows_the_phrase_large_and_the_progress(dialogue):
     hear(dialogue, "learn my voice")
     learn(dialogue, "stop")

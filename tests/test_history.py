@@ -144,6 +144,15 @@ def test_the_history_is_kept_unless_the_question_gets_a_yes(dialogue, answer):
     assert ForgetHistory() not in dialogue.handle(Heard(("yes",), whole=True))
 
 
+@pytest.mark.parametrize("between", ["scan slower", "forget my voice"])
+def test_a_yes_after_something_else_does_not_delete_the_history(dialogue, between):
+    """Only the next utterance answers "Shall I delete the history?"; a scanning setting or another question in
+    between lets it lapse, and the yes then answers that other question at most."""
+    dialogue.handle(Heard(("forget history",), whole=True))
+    dialogue.handle(Heard((between,), whole=True))
+    assert ForgetHistory() not in dialogue.handle(Heard(("yes",), whole=True))
+
+
 def test_forget_history_is_not_taken_over_the_assistants_own_voice(dialogue):
     dialogue.handle(Heard(("what causes als",), whole=True))
     actions = dialogue.handle(Heard(("forget history",), speaking=True))

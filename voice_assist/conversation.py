@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any
 
 from voice_assist import enrolment
@@ -206,6 +207,13 @@ CHOSEN_BY_SCANNING = "(chosen by scanning)"
 
 
 
+class _Deletion(Enum):
+    """What the assistant asked whether to delete ("Shall I delete ...?"): it cannot be undone."""
+
+    HISTORY = "the history of what was asked"
+    VOICE = "the recordings of the user's voice"
+
+
 @dataclass(frozen=True)
 class _Reading:
     """The state of the conversation between turns."""
@@ -223,8 +231,10 @@ class _Reading:
     go on with it."""
     last_section: str | None = None
     """The section ``last_text`` was read from, if any."""
-    forget_asked: bool = False
-    """The last reply asked whether to delete the history: "yes" does it."""
+    deletion_asked: _Deletion | None = None
+    """The last reply asked whether to delete this. Only the next utterance answers: a "yes" said then (within
+    ``OFFER_SECONDS``) deletes it, and anything else, a call for help or a scanning setting too, lets the question
+    lapse."""
     scan_offered: bool = False
     """The last reply offered scanning: a sound starts it."""
     command_offered: Match | None = None
@@ -312,8 +322,6 @@ class Conversation:
         self._enrollable = enrolment.enrollable_phrases(library)
         self._enrolment: enrolment.Enrolment | None = None
         """Set while the user's voice is being learned."""
-        self._forget_voice_asked = False
-        """The last reply asked whether to delete the recordings of the user's voice: "yes" does it."""
         self._handlers: dict[type, Callable[[Any], list[Action]]] = {
             Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
             Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
@@ -689,7 +697,7 @@ class Conversation:
 
     def _start_scanning(self, at: float) -> list[Action]:
         self._reading = replace(self._reading, scan_offered=False, continuing=False, clarifying=(),
-                                forget_asked=False)
+                                deletion_asked=None)
         self._scan = Scan(topic_menu(self.library), selected_at=at)
         log.info("Scanning the topics")
         return self._next_option(intro=START_SCANNING)
@@ -810,9 +818,8 @@ class Conversation:
         return [ChangeScanning(changed), *self._say(said, interrupt=True)]
 
     def _help_or_scanning(self, match: Match, heard: str) -> list[Action] | None:
-        """The reply when the alarm sounds, help is called, scanning is steered, or the recordings of the user's
-        voice are to be deleted; None otherwise. While the alarm sounds only "I'm here" is taken, and while
-        scanning only what steers it."""
+        """The reply when the alarm sounds, help is called or scanning is steered; None otherwise. While the alarm
+        sounds only "I'm here" is taken, and while scanning only what steers it."""
         command = Command(match.command) if match.kind is MatchKind.COMMAND and match.command else None
         if self.alarm_sounding:
             return self._silence_alarm(heard) if command is Command.IM_HERE else []
@@ -825,7 +832,7 @@ class Conversation:
         if command is Command.SCAN:
             self._show(heard=heard, section=None)
             return self._start_scanning(self._moment.now)
-        return self._forget_voice_confirmed(command, heard)
+        return None
 
     # --- the call for help
 
@@ -833,7 +840,7 @@ class Conversation:
         log.warning("Calling for help: %s", why)
         self._scan = None
         self._signals = ()
-        self._reading = replace(self._reading, continuing=False, clarifying=(), forget_asked=False,
+        self._reading = replace(self._reading, continuing=False, clarifying=(), deletion_asked=None,
                                 scan_offered=False)
         self._listening = replace(self._listening, answering_over_speech=False)
         learning: list[Action] = [DropTakes()] if self._enrolment is not None else []
@@ -876,10 +883,10 @@ class Conversation:
             return None
         log.info("Heard %r → %s", said, "forget my voice" if request.forget else f"learn {len(request.learn)} "
                  "phrases")
-        self._reading = replace(self._reading, continuing=False, unread=(), clarifying=(), forget_asked=False)
+        self._reading = replace(self._reading, continuing=False, unread=(), clarifying=(),
+                                deletion_asked=_Deletion.VOICE if request.forget else None)
         self._show(heard=said, section=None)
         if request.forget:
-            self._forget_voice_asked = True
             return self._say(enrolment.FORGET_VOICE_QUESTION, interrupt=True)
         if typed:
             return self._say(enrolment.NEEDS_MICROPHONE)
@@ -930,12 +937,6 @@ class Conversation:
         return [DropTakes(), *self._say("I could not save the recordings of your voice. A caregiver can see why "
                                         "on the screen.", interrupt=True)]
 
-    def _forget_voice_confirmed(self, command: Command | None, heard: str) -> list[Action] | None:
-        """After "Shall I delete the recordings of your voice?", a "yes" said just then deletes them; None for
-        anything else (which is then answered as usual)."""
-        asked, self._forget_voice_asked = self._forget_voice_asked, False
-        return self._forget_voice(heard) if asked and command is Command.YES and self._just_said() else None
-
     def _forget_voice(self, heard: str) -> list[Action]:
         log.info("Heard %r → forget my voice", heard)
         self._show(state=State.THINKING, heard=heard, section=None, said="")
@@ -958,16 +959,15 @@ class Conversation:
         offered = self._offered_command_taken(match)
         if offered is not None:
             return self._reply_to(offered, offered.heard)
+        deletion = self._deletion_confirmed(match)
         beyond_questions = self._help_or_scanning(match, heard)
         if beyond_questions is not None:
             return beyond_questions
         self._reading = replace(self._reading, scan_offered=False)
-        if self._reading.forget_asked:
-            self._reading = replace(self._reading, forget_asked=False)
-            if _is_yes(match) and self._just_said():
-                return self._forget_history(heard)
+        if deletion is not None:
+            return self._forget_history(heard) if deletion is _Deletion.HISTORY else self._forget_voice(heard)
         if match.kind is MatchKind.COMMAND and match.command == Command.FORGET_HISTORY:
-            self._reading = replace(self._reading, forget_asked=True)
+            self._reading = replace(self._reading, deletion_asked=_Deletion.HISTORY)
             self._show(heard=heard, section=None)
             return self._say(FORGET_QUESTION, interrupt=True)
         if not match.heard.strip() and match.kind is MatchKind.NO_MATCH:
@@ -1001,6 +1001,17 @@ class Conversation:
             return None
         log.info("Confirmed → command %s", offered.command)
         return offered
+
+    def _deletion_confirmed(self, match: Match) -> _Deletion | None:
+        """What "Shall I delete ...?" asked about if this is the "yes" to it; the question lapses either way."""
+        asked = self._reading.deletion_asked
+        if asked is None:
+            return None
+        self._reading = replace(self._reading, deletion_asked=None)
+        if not (_is_yes(match) and self._just_said()):
+            return None
+        log.info("Confirmed → delete %s", asked.value)
+        return asked
 
     def _say(self, text: str, *, interrupt: bool = False, section: str | None = None) -> list[Action]:
         """Say ``text`` (read from ``section``, if it is the factsheet's), and show it being said."""
