@@ -353,7 +353,7 @@ def test_from_the_start_reads_the_section_from_its_beginning(dialogue):
     say(dialogue, "is there a tablet to stop the drooling")
     again = say(dialogue, "from the start")
     medications = dialogue.library.section("treatment/medications")
-    assert again.match.command == "from_start"
+    assert again.match.command == "from the start"
     assert again.text.startswith(f"From the factsheet section Treatment, Medications: {medications.passages[0]}")
     assert again.section == "treatment/medications"
 
@@ -442,6 +442,11 @@ def test_a_command_among_guesses_that_disagree_is_offered_for_a_yes(dialogue):
     asked = say(dialogue, *guesses)
     assert asked.text == "Did you say slower?" and asked.voice is None
     assert say(dialogue, "yes").voice == Voice(150 - RATE_STEP, 0.9)
+
+
+def test_a_command_offered_for_a_yes_is_named_as_people_say_it(dialogue):
+    """Not "Did you say from_start?", the command's name in the program."""
+    assert say(dialogue, "so", "from the start", "from the start", "start").text == "Did you say from the start?"
 
 
 def test_yes_no_and_stop_among_guesses_that_disagree_are_not_offered(matcher):

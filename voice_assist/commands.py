@@ -22,7 +22,7 @@ class Command(StrEnum):
     MORE = "more"
     YES = "yes"
     NO = "no"
-    FROM_START = "from_start"
+    FROM_START = "from the start"
     FORGET_HISTORY = "forget history"
     """Delete the history of what was asked and keep none from now on (history.py)."""
     SCAN = "scan"
