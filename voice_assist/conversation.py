@@ -231,14 +231,12 @@ class _Reading:
     go on with it."""
     last_section: str | None = None
     """The section ``last_text`` was read from, if any."""
-    deletion_asked: _Deletion | None = None
-    """The last reply asked whether to delete this. Only the next utterance answers: a "yes" said then (within
-    ``OFFER_SECONDS``) deletes it, and anything else, a call for help or a scanning setting too, lets the question
-    lapse."""
+    yes_question: Match | _Deletion | None = None
+    """What the last reply asked a yes or no about: a command ("Did you say slower?") or a deletion ("Shall I
+    delete ...?"). Only the next utterance answers: a "yes" said then (within ``OFFER_SECONDS``) takes it, and
+    anything else, a call for help or a scanning setting too, lets the question lapse."""
     scan_offered: bool = False
     """The last reply offered scanning: a sound starts it."""
-    command_offered: Match | None = None
-    """The command the last reply asked about ("Did you say slower?"): "yes" takes it."""
 
 
 @dataclass(frozen=True)
@@ -697,7 +695,7 @@ class Conversation:
 
     def _start_scanning(self, at: float) -> list[Action]:
         self._reading = replace(self._reading, scan_offered=False, continuing=False, clarifying=(),
-                                deletion_asked=None)
+                                yes_question=None)
         self._scan = Scan(topic_menu(self.library), selected_at=at)
         log.info("Scanning the topics")
         return self._next_option(intro=START_SCANNING)
@@ -840,7 +838,7 @@ class Conversation:
         log.warning("Calling for help: %s", why)
         self._scan = None
         self._signals = ()
-        self._reading = replace(self._reading, continuing=False, clarifying=(), deletion_asked=None,
+        self._reading = replace(self._reading, continuing=False, clarifying=(), yes_question=None,
                                 scan_offered=False)
         self._listening = replace(self._listening, answering_over_speech=False)
         learning: list[Action] = [DropTakes()] if self._enrolment is not None else []
@@ -884,7 +882,7 @@ class Conversation:
         log.info("Heard %r → %s", said, "forget my voice" if request.forget else f"learn {len(request.learn)} "
                  "phrases")
         self._reading = replace(self._reading, continuing=False, unread=(), clarifying=(),
-                                deletion_asked=_Deletion.VOICE if request.forget else None)
+                                yes_question=_Deletion.VOICE if request.forget else None)
         self._show(heard=said, section=None)
         if request.forget:
             return self._say(enrolment.FORGET_VOICE_QUESTION, interrupt=True)
@@ -956,18 +954,17 @@ class Conversation:
 
     def _reply_to(self, match: Match, heard: str) -> list[Action]:
         """The reply to a matched utterance, as actions, with the view updated."""
-        offered = self._offered_command_taken(match)
-        if offered is not None:
-            return self._reply_to(offered, offered.heard)
-        deletion = self._deletion_confirmed(match)
+        confirmed = self._yes_question_answered(match)
+        if isinstance(confirmed, Match):
+            return self._reply_to(confirmed, confirmed.heard)
         beyond_questions = self._help_or_scanning(match, heard)
         if beyond_questions is not None:
             return beyond_questions
         self._reading = replace(self._reading, scan_offered=False)
-        if deletion is not None:
-            return self._forget_history(heard) if deletion is _Deletion.HISTORY else self._forget_voice(heard)
+        if confirmed is not None:
+            return self._forget_history(heard) if confirmed is _Deletion.HISTORY else self._forget_voice(heard)
         if match.kind is MatchKind.COMMAND and match.command == Command.FORGET_HISTORY:
-            self._reading = replace(self._reading, deletion_asked=_Deletion.HISTORY)
+            self._reading = replace(self._reading, yes_question=_Deletion.HISTORY)
             self._show(heard=heard, section=None)
             return self._say(FORGET_QUESTION, interrupt=True)
         if not match.heard.strip() and match.kind is MatchKind.NO_MATCH:
@@ -991,26 +988,15 @@ class Conversation:
             self._reading = replace(self._reading, continuing=False)
         return actions
 
-    def _offered_command_taken(self, match: Match) -> Match | None:
-        """The command offered by "Did you say ...?" if this is the "yes" to it; the offer ends either way."""
-        offered = self._reading.command_offered
-        if offered is None:
-            return None
-        self._reading = replace(self._reading, command_offered=None)
-        if not (_is_yes(match) and self._just_said()):
-            return None
-        log.info("Confirmed → command %s", offered.command)
-        return offered
-
-    def _deletion_confirmed(self, match: Match) -> _Deletion | None:
-        """What "Shall I delete ...?" asked about if this is the "yes" to it; the question lapses either way."""
-        asked = self._reading.deletion_asked
+    def _yes_question_answered(self, match: Match) -> Match | _Deletion | None:
+        """What the last reply asked a yes or no about, if this is the "yes" to it; the question ends either way."""
+        asked = self._reading.yes_question
         if asked is None:
             return None
-        self._reading = replace(self._reading, deletion_asked=None)
+        self._reading = replace(self._reading, yes_question=None)
         if not (_is_yes(match) and self._just_said()):
             return None
-        log.info("Confirmed → delete %s", asked.value)
+        log.info("Confirmed → %s", f"command {asked.command}" if isinstance(asked, Match) else f"delete {asked.value}")
         return asked
 
     def _say(self, text: str, *, interrupt: bool = False, section: str | None = None) -> list[Action]:
@@ -1036,7 +1022,7 @@ class Conversation:
             return Reply(f"Do you mean {title(first)}, or {title(second)}?", match), None
         if match.offered_command:
             command = replace(match, kind=MatchKind.COMMAND, command=match.offered_command, offered_command=None)
-            self._reading = replace(self._reading, command_offered=command)
+            self._reading = replace(self._reading, yes_question=command)
             return Reply(f"Did you say {match.offered_command}?", match), None
         if match.confirm:
             # the words shown as heard answer from this section when typed: one word confirms them
