@@ -16,8 +16,8 @@ from voice_assist.confidence import (
     certainty,
     content_confidence,
 )
-from voice_assist.conversation import NOT_CAUGHT, Conversation
-from voice_assist.events import ChangeVoice, Heard, Voice, replies
+from voice_assist.conversation import NOT_CAUGHT, SAY_YES_AGAIN, Conversation
+from voice_assist.events import ChangeVoice, ForgetHistory, ForgetVoice, Heard, Voice, replies
 from voice_assist.voicing import speech_sound
 
 QUESTION = "will i need a feeding tube"
@@ -100,6 +100,26 @@ def test_a_plausible_command_that_changes_something_is_offered_and_yes_takes_it(
     assert offered.text == "Did you say louder?"
     actions, _ = hear(dialogue, "yes", (0.9,))
     assert any(isinstance(action, ChangeVoice) and action.voice.volume > 0.9 for action in actions)
+
+
+@pytest.mark.parametrize(("asking", "deletion"), [("forget history", ForgetHistory()),
+                                                  ("forget my voice", ForgetVoice())])
+def test_a_yes_heard_unsure_deletes_nothing_and_is_asked_for_again(dialogue, asking, deletion):
+    """A light command such as "yes" is taken when plausible, but not as the yes that deletes something: the
+    question is asked again, and a sure "yes" then deletes."""
+    hear(dialogue, asking, (0.9,) * len(asking.split()))
+    actions, again = hear(dialogue, "yes", (SURE_CHANGE - 0.01,))
+    assert deletion not in actions and again.text == SAY_YES_AGAIN
+    actions, _ = hear(dialogue, "yes", (0.9,))
+    assert deletion in actions
+
+
+def test_an_unsure_yes_asked_for_again_is_not_kept_past_the_next_reply(dialogue):
+    hear(dialogue, "forget history", (0.9, 0.9))
+    hear(dialogue, "yes", (SURE_CHANGE - 0.01,))
+    hear(dialogue, "no", (0.9,))
+    actions, _ = hear(dialogue, "yes", (0.9,))
+    assert ForgetHistory() not in actions
 
 
 def test_repeat_after_a_confirmed_command_says_the_answer_before_it(dialogue):

@@ -163,8 +163,10 @@ def _tiered_command(match: Match, best_guess: str, word_confidences: Sequence[fl
         return match
     command = Command(match.command or "")
     tier = certainty(best_guess, word_confidences, sure_at=SURE_CHANGE)
-    if tier is Certainty.SURE or (command in LIGHT_COMMANDS and tier is Certainty.PLAUSIBLE):
+    if tier is Certainty.SURE:
         return match
+    if command in LIGHT_COMMANDS and tier is Certainty.PLAUSIBLE:
+        return replace(match, taken_unsure=True)
     if tier is Certainty.PLAUSIBLE:
         why = (f"the recognizer's {described(best_guess, word_confidences)}; a command that changes something is "
                f"taken from {SURE_CHANGE}")

@@ -60,6 +60,9 @@ class Match:
     """Why the words were not taken as they matched, in a few words for a caregiver (``confidence.tiered``: the
     recognizer was not sure of them, or the sound held no speech); "" when they were. The trace still says what
     the words alone would have done."""
+    taken_unsure: bool = False
+    """A command taken though the recognizer was only fairly sure of its words (``confidence.tiered``: one that
+    changes nothing, such as "yes"). A "yes" that would delete something must be sure."""
     trace: MatchTrace | None = field(default=None, compare=False, repr=False)
     """Why: the stage that decided and its numbers (always set by the Matcher); the evidence per section after
     ``Matcher.explain``. Not part of equality: two matches of the same result are equal."""
