@@ -195,10 +195,13 @@ def test_a_clear_best_guess_is_not_displaced_by_a_command_in_a_lower_guess(match
 
 @pytest.mark.parametrize("heard", [["board", "more", "more and", "border", "more get"],
                                    ["you", "yup", "yep", "your", "you're"],
-                                   ["what are the", "go on the", "will i the", "don't are the", "will on the"]])
+                                   ["what are the", "go on the", "will i the", "don't are the", "will on the"],
+                                   ["banana", "from the start", "from the start"],
+                                   ["the wind", "more", "more", "more please"]])
 def test_a_command_that_reads_on_is_taken_only_from_the_first_guess(matcher, heard):
     """What pocketsphinx heard for "morgue", a Russian and a Portuguese sentence (the off-topic speech set's
-    tuning split): "more" after an answer would read the next passage, "yes" a section offered."""
+    tuning split), and lower guesses that agree on a command: "more" after an answer would read the next
+    passage, "yes" a section offered, "from the start" the whole section."""
     assert matcher.match(heard).kind is not MatchKind.COMMAND
 
 

@@ -47,7 +47,9 @@ def choose(matches: Sequence[Match], first_names_other_illness: bool, tuning: Ma
     choice = _choice(best) or ""
     agreeing = sum(_choice(match) == choice for match in matches if match.kind is not MatchKind.NO_MATCH)
     total = len(matches)
-    if agreeing == total or (agreeing / total >= tuning.spoken_agreement and best.score >= tuning.spoken_answer_min):
+    agreed = agreeing == total or (agreeing / total >= tuning.spoken_agreement
+                                   and best.score >= tuning.spoken_answer_min)
+    if agreed and not _reads_on(best):
         # when every guess leads to the same answer, what the recognizer is unsure of does not matter
         return _chosen(best, GuessesAgree(rank, _trace(best).decision, agreeing, total, choice, best.score,
                                           tuning.spoken_answer_min), matches)
@@ -65,6 +67,12 @@ def choose(matches: Sequence[Match], first_names_other_illness: bool, tuning: Ma
 def _taken_at(rank: int, command: Command, tuning: MatcherTuning) -> bool:
     """A command is taken as heard from the recognizer's first guesses; one that reads on only from its first."""
     return rank == 0 or (rank <= tuning.command_rank_max and command not in READS_ON)
+
+
+def _reads_on(match: Match) -> bool:
+    """A command that reads factsheet text is taken only from the first guess (``_taken_at``), never because
+    lower guesses agree on it: ("banana", "from the start", "from the start") reads nothing."""
+    return match.kind is MatchKind.COMMAND and Command(match.command or "") in READS_ON
 
 
 def _offered(best: Match, agreeing: int, tuning: MatcherTuning) -> str | None:
