@@ -97,10 +97,10 @@ first refusal is short ("I don't have that in my factsheet."): the list of topic
 words a minute, after every burst of noise."""
 NOTHING_TO_CONTINUE = "Ask me a question, or say topics."
 MICROPHONE_BACK = "The microphone is working again."
+"""Not "I can hear you again", which a listener heard as "I can't hear you again"."""
 FORGET_QUESTION = "Shall I delete the history of what was asked, and keep none from now on? Say yes to delete it."
 """Asked before the history is deleted: it cannot be undone, and "forget history" can be misheard ("for get this
 story" is close enough)."""
-"""Not "I can hear you again", which a listener heard as "I can't hear you again"."""
 
 SAY_YES_AGAIN = "I was not sure I heard yes. Say yes again to delete, or anything else to keep."
 """Said when a "yes" to deleting the history or the recordings of the user's voice was heard, but not surely
@@ -208,8 +208,6 @@ LONG_PRESS_SECONDS = 2.0
 ALARM_OFF = "The alarm is off."
 CHOSEN_BY_SCANNING = "(chosen by scanning)"
 """What the screen and the caregiver's record show as heard for a passage chosen by a sound or the switch."""
-
-
 
 
 class _Deletion(Enum):
