@@ -10,7 +10,7 @@ then the same through the confidence tiers (voice_assist/confidence.py), a secti
 ``--transcripts`` keeps the word posteriors too, for scripts/bench_confidence.py.
 
 Four sets of spoken questions:
-- ``tuning`` (default): 25 paraphrased questions, 4 off-topic ones and 8 commands in espeak-ng and flite
+- ``tuning`` (default): 25 paraphrased questions, 4 off-topic ones and 9 commands in espeak-ng and flite
   voices, slowed, halting and noisy; the settings in sphinx_engine and match were chosen on it.
 - ``held-out``: the spoken kinds of questions in tests/data/questions.csv (short, lay, ungrammatical,
   long, off-topic, commands) in voices no setting was chosen on, clean and degraded (slow with pauses,
@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.spoken import SLOW, SpeechOptions, synthesize  # noqa: E402
+from voice_assist.commands import COMMAND_PHRASES  # noqa: E402
 from voice_assist.recognize import Domain, Recognizer  # noqa: E402
 from voice_assist.recognize.domain_lm import words_of  # noqa: E402
 
@@ -117,7 +118,8 @@ CASES = (
     Case("book a taxi to the station", None),
 )
 
-COMMANDS = ("stop", "repeat", "slower", "louder", "tell me more", "yes", "no", "what can i ask")
+COMMANDS = ("stop", "repeat", "slower", "louder", "tell me more", "yes", "no", "what can i ask", "from the start")
+"""Spoken as said; each is expected to be taken as the command it is a way of saying (``COMMAND_PHRASES``)."""
 
 CONDITIONS: dict[str, SpeechOptions] = {
     "en-us": {"voice": "en-us"},
@@ -240,7 +242,7 @@ def utterances(which: str, quick: bool) -> list[Utterance]:
         conditions = list(CONDITIONS)[:2] if quick else list(CONDITIONS)
         rows = [Utterance(case.text, (case.section,) if case.section else (), name)
                 for name in conditions for case in CASES]
-        return rows + [Utterance(command, (f"command:{command}",), "woman") for command in COMMANDS]
+        return rows + [Utterance(said, (f"command:{COMMAND_PHRASES[said]}",), "woman") for said in COMMANDS]
     with QUESTION_FILES[which].open(newline="", encoding="utf-8") as file:
         questions = [(row["question"], () if row["expected"] == "no_match" else tuple(row["expected"].split(";")))
                      for row in csv.DictReader(file) if row["category"] in SPOKEN_KINDS]
