@@ -126,8 +126,9 @@ def test_off_topic_says_so_briefly_and_the_topics_only_the_second_time(dialogue)
 def test_yes_or_more_only_continue_what_was_just_offered(dialogue):
     assert say(dialogue, "what are the symptoms").text.endswith(OFFER_MORE)
     say(dialogue, "how do I bake bread")  # an unrelated reply in between
-    assert say(dialogue, "that on", "yes").text == NOTHING_TO_CONTINUE
+    assert say(dialogue, "yes", "that on").text == NOTHING_TO_CONTINUE
     assert say(dialogue, "more").text == NOTHING_TO_CONTINUE
+    assert say(dialogue, "that on", "yes").section is None  # a "yes" among lower guesses only: not taken at all
 
 
 def test_yes_continues_after_stop_repeat_or_a_voice_change(dialogue):
