@@ -205,6 +205,13 @@ def test_a_command_that_reads_on_is_taken_only_from_the_first_guess(matcher, hea
     assert matcher.match(heard).kind is not MatchKind.COMMAND
 
 
+@pytest.mark.parametrize("heard", ["what else", "the what else", "what what else", "what else what is"])
+def test_what_is_als_heard_as_what_else_reads_nothing(matcher, heard):
+    """How pocketsphinx heard "what is ALS" and "ALS?" (the held-out spoken set): the commonest first question
+    must not read on from the last answer, nor read Diagnosis for its "something else"."""
+    assert matcher.match([heard]).kind is MatchKind.NO_MATCH
+
+
 @pytest.mark.parametrize(("heard", "command"), [(["happening on stop", "having on stop"], "stop"),
                                                 (["at what can i ask mood", "what can i ask mood"], "topics"),
                                                 (["more", "board"], "more")])

@@ -25,10 +25,11 @@ shall will may might must i me my mine myself we us our you your yours he him hi
 what whats which whom whose when where how there here there's thats tell say know want wanted wondering wonder
 let lets give show explain ask asking question please could something anything thing things some any all
 more most much many very too also again get got go going gonna wanna im ive id youre dont doesnt isnt
-one bit little lot mean means
+one bit little lot mean means else
 """.split())
 """Words too common to tell sections apart. "who", "why" and "need" are not here: they carry the intent of
-questions such as "who gets ALS" or "will I need a feeding tube"."""
+questions such as "who gets ALS" or "will I need a feeding tube". "else" is: "what else" (how "what is ALS" is
+often heard) met Diagnosis's "something else" and read it."""
 
 
 PEOPLE = frozenset("""
