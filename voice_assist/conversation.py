@@ -83,6 +83,7 @@ from voice_assist.scanning import (
     topic_menu,
 )
 from voice_assist.text import words as plain_words
+from voice_assist.voicing import SpeechSound
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +266,21 @@ class _Moment:
 
 
 @dataclass(frozen=True)
+class _Fragment:
+    """Half a question, waiting ``FRAGMENT_WAIT_SECONDS`` for its rest; what it was heard as, to be weighed as any
+    utterance is if no rest comes."""
+
+    alternatives: tuple[str, ...]
+    """The recognizer's guesses for it (with a half question before it in front)."""
+    at: float
+    """When it ended."""
+    word_confidences: tuple[float, ...]
+    """The recognizer's posteriors of the words it heard last."""
+    sound: SpeechSound | None
+    """What of speech the sound it heard last held."""
+
+
+@dataclass(frozen=True)
 class _Listening:
     """The state of the current utterance."""
 
@@ -280,10 +296,8 @@ class _Listening:
     """Utterance seconds at which the current pause over speech is checked for a command again."""
     last_fault_notice: float = -FAULT_NOTICE_SECONDS
     microphone_lost: bool = False
-    fragment: tuple[str, ...] = ()
-    """A half question waiting for its rest: the recognizer's guesses for it."""
-    fragment_at: float = 0.0
-    """When the half question ended."""
+    fragment: _Fragment | None = None
+    """A half question waiting for its rest."""
 
 
 class Conversation:
@@ -472,8 +486,9 @@ class Conversation:
             next(iter(_guesses(heard.alternatives)), ""))
         if learning is not None:
             return [EndUtterance(), *learning] if heard.at_pause else learning
-        sound = None if self._listening.fragment else heard.sound  # a half question's first words had their own
-        alternatives = self._after_fragment(_guesses(heard.alternatives), heard.speaking)
+        joined = self._joins_fragment(heard)
+        sound = None if joined else heard.sound  # a half question's first words had their own
+        alternatives = self._after_fragment(_guesses(heard.alternatives)) if joined else _guesses(heard.alternatives)
         match = combined(self.matcher.match(alternatives), heard.example, self.library)
         said = match.heard or (alternatives[0] if alternatives else "")
         if heard.at_pause:
@@ -488,10 +503,11 @@ class Conversation:
             self._show(state=State.SPEAKING if heard.speaking else State.LISTENING)
             worth_a_second_opinion = heard.speaking and not heard.at_pause and heard.seconds <= AFRESH_MAX_SECONDS
             return [*ended, DecodeAfresh()] if worth_a_second_opinion else ended
-        self._listening = replace(self._listening, answering_over_speech=spoke_over, fragment=())
+        self._listening = replace(self._listening, answering_over_speech=spoke_over, fragment=None)
         if not (spoke_over or heard.at_pause or heard.whole) and _is_fragment(match, said):
             log.info("Heard %r: half a question, waiting for the rest", said)
-            self._listening = replace(self._listening, fragment=tuple(alternatives), fragment_at=heard.at)
+            fragment = _Fragment(tuple(alternatives), heard.at, heard.word_confidences, heard.sound)
+            self._listening = replace(self._listening, fragment=fragment)
             self._show(state=State.HEARING, heard=f"{said} …")
             return []
         best_guess = alternatives[0] if alternatives else ""  # with a half question heard before in front
@@ -503,12 +519,19 @@ class Conversation:
         log.info("Heard %r → %s %s (%s)", said, match.kind, chosen, ", ".join(details))
         return ended + self._reply_to(match, said)
 
-    def _after_fragment(self, alternatives: list[str], speaking: bool) -> list[str]:
-        """The guesses with a half question that waits for its rest put before them."""
+    def _joins_fragment(self, heard: Heard) -> bool:
+        """The utterance is the rest of a half question waiting for it; not when said over the assistant's voice,
+        nor when it is a command on its own: "help me" after a mumble calls for help, "stop" after "will I need
+        a" stops."""
+        if self._listening.fragment is None or self._over_speech(heard.speaking):
+            return False
+        return self.matcher.match(_guesses(heard.alternatives)).kind is not MatchKind.COMMAND
+
+    def _after_fragment(self, alternatives: list[str]) -> list[str]:
+        """The guesses with the half question that waits for its rest put before them."""
         fragment = self._listening.fragment
-        if not fragment or self._over_speech(speaking):
-            return alternatives
-        return [f"{fragment[0]} {text}" for text in alternatives] or list(fragment)
+        assert fragment is not None
+        return [f"{fragment.alternatives[0]} {text}" for text in alternatives] or list(fragment.alternatives)
 
     def _heard_afresh(self, heard: Heard) -> list[Action]:
         """A second opinion on an utterance over speech: only "stop" is taken from it, at worst a silence; and
@@ -523,7 +546,7 @@ class Conversation:
     def _heard_aside(self, heard: Heard) -> list[Action]:
         """While scanning or while the alarm sounds, speech only steers (stop, help, I'm here, the scanning
         settings): the sound that selected was a sound, and a hum heard as words must not answer."""
-        self._listening = replace(self._listening, spoke_over=False, fragment=())
+        self._listening = replace(self._listening, spoke_over=False, fragment=None)
         ended: list[Action] = [EndUtterance()] if heard.at_pause else []
         match = combined(self.matcher.match(_guesses(heard.alternatives)), heard.example, self.library)
         if self.alarm_sounding and match.command != Command.IM_HERE:
@@ -557,12 +580,14 @@ class Conversation:
             return self._scan_on(silence)
         if self._enrolment is not None:
             return self._quiet_while_learning(silence)
-        listening = self._listening
-        if listening.fragment and silence.at - listening.fragment_at >= FRAGMENT_WAIT_SECONDS:
-            self._listening = replace(listening, fragment=())
-            match = self.matcher.match(list(listening.fragment))
-            log.info("Heard %r and nothing more → %s", match.heard, match.kind)
-            return self._reply_to(match, match.heard or listening.fragment[0])
+        fragment = self._listening.fragment
+        if fragment is not None and silence.at - fragment.at >= FRAGMENT_WAIT_SECONDS:
+            self._listening = replace(self._listening, fragment=None)
+            heard = self.matcher.match(list(fragment.alternatives))
+            match = tiered(heard, fragment.alternatives[0], fragment.word_confidences, sound=fragment.sound)
+            log.info("Heard %r and nothing more → %s %s (%s)", heard.heard, match.kind, match.section or "",
+                     described(fragment.alternatives[0], fragment.word_confidences))
+            return self._reply_to(match, heard.heard or fragment.alternatives[0])
         return []
 
     def _sentence_started(self, started: SentenceStarted) -> list[Action]:
@@ -579,7 +604,7 @@ class Conversation:
     def _listening_failed(self, failure: ListeningFailed) -> list[Action]:
         at = failure.at
         self._listening = replace(self._listening, spoke_over=False, answering_over_speech=False, pause_start=None,
-                                  fragment=())
+                                  fragment=None)
         actions: list[Action] = []
         if at - self._listening.last_fault_notice >= FAULT_NOTICE_SECONDS:
             self._listening = replace(self._listening, last_fault_notice=at)
@@ -632,7 +657,7 @@ class Conversation:
     def _sound_started(self, sound: SoundStarted) -> list[Action]:
         """A sound selects while scanning, and starts scanning when that is the way in. What it did is undone if
         it turns out to be talk (``_sound_ended``)."""
-        if self.alarm_sounding:
+        if self.alarm_sounding or self._enrolment is not None:  # learning takes sounds as the user's takes
             return []
         before = _Before(sound.at, self._scan, self._reading)
         if self._scan is not None:
@@ -656,16 +681,15 @@ class Conversation:
                 or sound.at - self._last_talk_end < TALK_HOLDS_OFF_HELP_SECONDS):
             self._signals = ()  # a long sound (a held hum), a spoken word, or a sound amid talk: no call for help
             return []
-        if self._scan is None and self._reading.scan_offered and self._just_said() and not self.scanning_way_in:
-            return self._start_scanning(sound.at)  # a short sound, not talk, takes the offer
         run = tuple(start for start in self._signals if sound.at - start <= HELP_SIGNAL_WINDOW)
-        if not run and onset - previous_end < HELP_QUIET_BEFORE_SECONDS:
-            self._signals = ()  # it follows other sound: not the start of a signal
-            return []
-        self._signals = (*run, onset)
-        if not self.help_sounds or len(self._signals) < self.help_sounds or self.alarm_sounding:
-            return []
-        return self._call_for_help(f"{self.help_sounds} short sounds in {sound.at - self._signals[0]:.1f} s")
+        starts_or_goes_on = run or onset - previous_end >= HELP_QUIET_BEFORE_SECONDS  # else it follows other sound
+        self._signals = (*run, onset) if starts_or_goes_on else ()
+        if self.help_sounds and len(self._signals) >= self.help_sounds and not self.alarm_sounding:
+            return self._call_for_help(f"{self.help_sounds} short sounds in {sound.at - self._signals[0]:.1f} s")
+        offer_stands = self._reading.scan_offered and self._just_said() and self._enrolment is None
+        if self._scan is None and offer_stands and not self.scanning_way_in:
+            return self._start_scanning(sound.at)  # a short sound, not talk, takes the offer (and may begin a call)
+        return []
 
     def _undo_for_talk(self, onset: float) -> list[Action]:
         """Someone talked: what the start of their talk selected (or the scanning it started) is undone, and
@@ -694,12 +718,16 @@ class Conversation:
         if len(self._presses) >= HELP_SIGNALS:
             self._presses = ()
             return self._call_for_help(f"{HELP_SIGNALS} presses of the switch in {HELP_SIGNAL_WINDOW:g} s")
+        if self._enrolment is not None:
+            log.info("A press of the switch while learning the voice: not taken (say stop learning)")
+            return []
         return self._select(change.at) if self._scan is not None else self._start_scanning(change.at)
 
     def _start_scanning(self, at: float) -> list[Action]:
         self._reading = replace(self._reading, scan_offered=False, continuing=False, clarifying=(),
                                 yes_question=None)
         self._scan = Scan(topic_menu(self.library), selected_at=at)
+        self._listening = replace(self._listening, fragment=None)
         log.info("Scanning the topics")
         return self._next_option(intro=START_SCANNING)
 
@@ -843,7 +871,7 @@ class Conversation:
         self._signals = ()
         self._reading = replace(self._reading, continuing=False, clarifying=(), yes_question=None,
                                 scan_offered=False)
-        self._listening = replace(self._listening, answering_over_speech=False)
+        self._listening = replace(self._listening, answering_over_speech=False, fragment=None)
         learning: list[Action] = [DropTakes()] if self._enrolment is not None else []
         self._enrolment = None
         self._alarm_on = True
@@ -896,6 +924,7 @@ class Conversation:
     def _learning_turn(self, turn: enrolment.Turn, *, interrupt: bool = False, before: str = "") -> list[Action]:
         """Go on as learning says: its actions first, then its words (none: wait for the loop's report)."""
         self._enrolment = turn.enrolment
+        self._listening = replace(self._listening, fragment=None)
         self._show(learning=turn.enrolment.progress if turn.enrolment is not None else None)
         text = f"{before}{turn.text}"
         if text:
@@ -907,7 +936,7 @@ class Conversation:
         """An utterance while learning: a take, or the way out (the recognizer's words act on nothing else)."""
         assert self._enrolment is not None
         spoke_over = self._over_speech(heard.speaking)
-        self._listening = replace(self._listening, spoke_over=False, fragment=())
+        self._listening = replace(self._listening, spoke_over=False, fragment=None)
         said = next(iter(_guesses(heard.alternatives)), "")
         self._show(heard=said)
         if spoke_over:
@@ -1002,8 +1031,8 @@ class Conversation:
     def _yes_question_answered(self, match: Match) -> Match | _Deletion | None:
         """What the last reply asked a yes or no about, if this is the "yes" to it; the question ends either way."""
         asked = self._reading.yes_question
-        if asked is None:
-            return None
+        if asked is None or (self._moment.speaking and _changes_the_voice(match)):
+            return None  # said over the question, a voice change says it again in the new voice: it stands
         self._reading = replace(self._reading, yes_question=None)
         if not (_is_yes(match) and self._just_said()):
             return None
@@ -1097,6 +1126,8 @@ class Conversation:
 
     def _command(self, match: Match) -> tuple[Reply, Voice | None]:
         command = Command(match.command or "")
+        if command not in _THREAD_KEEPING_COMMANDS | {Command.NO}:  # after "topics", "yes" answers nothing before
+            self._reading = replace(self._reading, clarifying=())
         if command in (Command.YES, Command.NO) and self._reading.clarifying:
             if self._just_said():
                 return self._answer_clarify(command, match), None
@@ -1219,6 +1250,10 @@ def _taken_over_speech(match: Match) -> bool:
 _NOT_OVER_SPEECH = frozenset({Command.FORGET_HISTORY, Command.SCAN})
 
 
+def _changes_the_voice(match: Match) -> bool:
+    return match.kind is MatchKind.COMMAND and match.command in _VOICE_CHANGES
+
+
 def _is_yes(match: Match) -> bool:
     return match.kind is MatchKind.COMMAND and match.command == Command.YES
 
@@ -1234,8 +1269,9 @@ def _keeps_the_thread(match: Match) -> bool:
 _SCANNING_SETTINGS = frozenset({Command.SCAN_SLOWER, Command.SCAN_FASTER, Command.MORE_SENSITIVE,
                                 Command.LESS_SENSITIVE})
 
-_THREAD_KEEPING_COMMANDS = frozenset({Command.STOP, Command.REPEAT, Command.MORE, Command.YES, Command.SLOWER,
-                                      Command.FASTER, Command.LOUDER, Command.QUIETER, Command.NORMAL_VOICE})
+_VOICE_CHANGES = frozenset({Command.SLOWER, Command.FASTER, Command.LOUDER, Command.QUIETER, Command.NORMAL_VOICE})
+
+_THREAD_KEEPING_COMMANDS = frozenset({Command.STOP, Command.REPEAT, Command.MORE, Command.YES, *_VOICE_CHANGES})
 
 
 def _is_fragment(match: Match, heard: str) -> bool:
