@@ -122,6 +122,15 @@ def test_an_unsure_yes_asked_for_again_is_not_kept_past_the_next_reply(dialogue)
     assert ForgetHistory() not in actions
 
 
+def test_repeat_after_a_repeat_not_caught_says_the_answer(dialogue):
+    """The live loop's test heard "repeat" once as noise: the second "repeat" said "Sorry, I didn't catch that"."""
+    _, answer = hear(dialogue, QUESTION, SURE)
+    _, missed = hear(dialogue, "repeat", (PLAUSIBLE - 0.01,))
+    assert missed.text.startswith(NOT_CAUGHT)
+    _, again = hear(dialogue, "repeat", (0.9,))
+    assert again.text == answer.text
+
+
 def test_repeat_after_a_confirmed_command_says_the_answer_before_it(dialogue):
     _, answer = hear(dialogue, QUESTION, SURE)
     hear(dialogue, "slower", (PLAUSIBLE,))

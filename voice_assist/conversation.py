@@ -1232,8 +1232,9 @@ def _stepped(value: float, step: float, lowest: float, highest: float) -> float:
 def _worth_repeating(reply: Reply, match: Match, *, voice_changed: bool) -> bool:
     """What "repeat" says again: answers, passages, refusals and the topics; not the replies to other commands,
     nor the rest of a passage read on after a voice change (repeat says the whole passage), nor "Did you say
-    slower?" (the answer before it stays what repeat says)."""
-    if match.offered_command:
+    slower?" (the answer before it stays what repeat says), nor "Sorry, I didn't catch that": a "repeat" that was
+    not caught, said again, wants the answer before it."""
+    if match.offered_command or match.uncertain:
         return False
     if match.kind is not MatchKind.COMMAND or match.command == Command.TOPICS:
         return True
