@@ -486,10 +486,12 @@ class Conversation:
             next(iter(_guesses(heard.alternatives)), ""))
         if learning is not None:
             return [EndUtterance(), *learning] if heard.at_pause else learning
-        joined = self._joins_fragment(heard)
+        guesses = _guesses(heard.alternatives)
+        alone = self.matcher.match(guesses)
+        joined = self._joins_fragment(alone, heard.speaking)
         sound = None if joined else heard.sound  # a half question's first words had their own
-        alternatives = self._after_fragment(_guesses(heard.alternatives)) if joined else _guesses(heard.alternatives)
-        match = combined(self.matcher.match(alternatives), heard.example, self.library)
+        alternatives = self._after_fragment(guesses) if joined else guesses
+        match = combined(self.matcher.match(alternatives) if joined else alone, heard.example, self.library)
         said = match.heard or (alternatives[0] if alternatives else "")
         if heard.at_pause:
             if not (_makes_sense(match) and _sounds_finished(said)):
@@ -519,13 +521,13 @@ class Conversation:
         log.info("Heard %r → %s %s (%s)", said, match.kind, chosen, ", ".join(details))
         return ended + self._reply_to(match, said)
 
-    def _joins_fragment(self, heard: Heard) -> bool:
-        """The utterance is the rest of a half question waiting for it; not when said over the assistant's voice,
-        nor when it is a command on its own: "help me" after a mumble calls for help, "stop" after "will I need
-        a" stops."""
-        if self._listening.fragment is None or self._over_speech(heard.speaking):
+    def _joins_fragment(self, alone: Match, speaking: bool) -> bool:
+        """The utterance (``alone``: matched on its own) is the rest of a half question waiting for it; not when
+        said over the assistant's voice, nor when it is a command on its own: "help me" after a mumble calls for
+        help, "stop" after "will I need a" stops."""
+        if self._listening.fragment is None or self._over_speech(speaking):
             return False
-        return self.matcher.match(_guesses(heard.alternatives)).kind is not MatchKind.COMMAND
+        return alone.kind is not MatchKind.COMMAND
 
     def _after_fragment(self, alternatives: list[str]) -> list[str]:
         """The guesses with the half question that waits for its rest put before them."""
@@ -583,11 +585,11 @@ class Conversation:
         fragment = self._listening.fragment
         if fragment is not None and silence.at - fragment.at >= FRAGMENT_WAIT_SECONDS:
             self._listening = replace(self._listening, fragment=None)
-            heard = self.matcher.match(list(fragment.alternatives))
-            match = tiered(heard, fragment.alternatives[0], fragment.word_confidences, sound=fragment.sound)
-            log.info("Heard %r and nothing more → %s %s (%s)", heard.heard, match.kind, match.section or "",
+            words = self.matcher.match(list(fragment.alternatives))
+            match = tiered(words, fragment.alternatives[0], fragment.word_confidences, sound=fragment.sound)
+            log.info("Heard %r and nothing more → %s %s (%s)", words.heard, match.kind, match.section or "",
                      described(fragment.alternatives[0], fragment.word_confidences))
-            return self._reply_to(match, heard.heard or fragment.alternatives[0])
+            return self._reply_to(match, words.heard or fragment.alternatives[0])
         return []
 
     def _sentence_started(self, started: SentenceStarted) -> list[Action]:
@@ -1126,7 +1128,7 @@ class Conversation:
 
     def _command(self, match: Match) -> tuple[Reply, Voice | None]:
         command = Command(match.command or "")
-        if command not in _THREAD_KEEPING_COMMANDS | {Command.NO}:  # after "topics", "yes" answers nothing before
+        if command not in _KEEPS_A_QUESTION_BACK:  # after "topics", a "yes" answers nothing asked before it
             self._reading = replace(self._reading, clarifying=())
         if command in (Command.YES, Command.NO) and self._reading.clarifying:
             if self._just_said():
@@ -1273,6 +1275,9 @@ _SCANNING_SETTINGS = frozenset({Command.SCAN_SLOWER, Command.SCAN_FASTER, Comman
 _VOICE_CHANGES = frozenset({Command.SLOWER, Command.FASTER, Command.LOUDER, Command.QUIETER, Command.NORMAL_VOICE})
 
 _THREAD_KEEPING_COMMANDS = frozenset({Command.STOP, Command.REPEAT, Command.MORE, Command.YES, *_VOICE_CHANGES})
+
+_KEEPS_A_QUESTION_BACK = _THREAD_KEEPING_COMMANDS | {Command.NO}
+"""Commands after which "Do you mean A, or B?" still stands ("no" answers it); any other ends it."""
 
 
 def _is_fragment(match: Match, heard: str) -> bool:
