@@ -4,8 +4,8 @@
 The material is the slurred, accented test voice of tests/slurred.py: the 10 commands and the 7 topic names,
 enrolled with 3 takes each in a quiet room, then said again in other takes (other tempo, pitch, noise and
 room) that are never enrolled; ordinary speech not about ALS in the same voice, which must match nothing; and
-clean other voices saying neighbours of the enrolled phrases ("stopwatch", "yesterday"), which must match
-nothing either. Everything is generated from fixed seeds, in two parts that share no take, no off-topic
+clean other voices saying neighbours of the enrolled phrases ("stopwatch", "yesterday"; and ``WRITTEN_NEIGHBOURS``),
+which must match nothing either. Everything is generated from fixed seeds, in two parts that share no take, no off-topic
 sentence and no other voice:
 
 - ``tune``: the rejection threshold and margin are chosen on it (``--sweep`` prints the grid);
@@ -27,7 +27,18 @@ by the recognizer alone; on the tune part 6/50 and 9/32 before, 1/50 and 2/32 af
 commands (commands.READS_ON only from the recognizer's first guess, polite words left out only at the ends;
 chosen on the off-topic speech set's tuning split) took the held-out part from 2/50 and 8/32 to 1/50 and 7/32,
 and the tune part not at all. Of the 7 neighbours, "quiet please" (quieter) and "yes sir" (yes) ask for what
-was done and "top ticks" is heard as "topics" by anyone; the recognizer alone acts on the same 7. With nothing
+was done and "top ticks" is heard as "topics" by anyone; the recognizer alone acts on the same 7. The written
+list, measured once on the held-out part with nothing chosen on it: 7/72 acted on (none by reading a section, none
+because of example matching), all the same with the recognizer alone: "chess" heard as "yes", "quitter" as
+"quicker", "prouder" as "pardon", "doorstop" as "are stop up", "optics" as "talk it is", "mortar" as "are the",
+"convention" as "and then". On the tune part (both lists, 104): 16 acted on, most of them heard as the phrase
+itself with a word posterior of 0.94 to 1.0 ("tropics" and "top picks" as "topics", "pastor" as "faster"). Two
+changes to the recognizer's vocabulary were tried there and not kept: the general words kept beside the domain's
+(domain_lm.BACKGROUND_WORDS) raised from 3,000 to 10,000 or 30,000 took the first list's 2/32 to 3/32 and 4/32;
+and about 1,900 sound-alikes of the short phrases' words (one phone apart, from the 20,000 commonest words)
+made words of the model at 0.1 or 0.5 of their neighbour's probability took the 16/104 to 13/104 and 16/104,
+with the same right answers. The tune part now gives 97/108 right, off-topic answered 2/50 ("good morning"
+heard as "more volume" is louder; 1/50 when those rules were chosen). With nothing
 enrolled 30 of 30 clean questions got the same action as before the phrases that steer learning joined the recognizer's
 domain (an earlier run lost one garbled long question's wrong answer), and 30 of 30 with the test voice
 enrolled.
@@ -42,6 +53,7 @@ enrolled.
 from __future__ import annotations
 
 import argparse
+import csv
 import itertools
 import statistics
 import sys
@@ -58,7 +70,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.slurred import ENROLMENT, OTHER_VOICES, TEST, other_voice, take  # noqa: E402
+from tests.slurred import ENROLMENT, OTHER_VOICES, TEST, UNTUNED_VOICES, other_voice, take  # noqa: E402
 from voice_assist import examples  # noqa: E402
 from voice_assist.audio_format import seconds_of  # noqa: E402
 from voice_assist.examples import ExampleMatch, ExampleMatcher  # noqa: E402
@@ -80,7 +92,15 @@ NEIGHBOURS = (
     "because", "cause and effect", "risky factory", "symptom checker", "symphony", "diagnostic tool",
     "treatment plan for my dog", "treetop", "prevent rust", "presentation",
 )
-"""Words and phrases that sound like enrolled ones; split between the parts by position (even, odd)."""
+"""Words and phrases that sound like enrolled ones; split between the parts by position (even, odd). Written with
+the code in view, and three of the held-out half ask for what they sound like ("yes sir", "quiet please", "top
+ticks"): the figures on ``WRITTEN_NEIGHBOURS`` are the fairer ones."""
+
+WRITTEN_NEIGHBOURS = ROOT / "tests" / "data" / "written_neighbours.csv"
+"""72 more neighbours, four for each phrase "learn my voice" asks for, written by a helper who saw none of the
+code, told to leave out anything that asks for the phrase's meaning. Of each phrase's four, the first and third
+go to the tune part (in its other voices), the second and fourth to the held-out part, in voices nothing was
+chosen on (tests.slurred.UNTUNED_VOICES)."""
 
 OFF_TOPIC = (
     "the weather is nice today", "hello", "coffee", "bus stop", "my sister lives in london",
@@ -119,6 +139,7 @@ class Material:
     tests: list[Said]
     off_topic: list[Said]
     neighbours: list[Said]
+    written_neighbours: list[Said]
 
 
 def topic_names() -> dict[str, str]:
@@ -140,7 +161,19 @@ def material(split: str, phrases: Sequence[str]) -> Material:
     voices = OTHER_VOICES[2 * parity:2 * parity + 2]
     neighbours = [Said(f"{text} [{voice}]", None, other_voice(text, voice))
                   for text in NEIGHBOURS[parity::2] for voice in voices]
-    return Material(enrolment, tests, off_topic, neighbours)
+    written_voices = voices if split == "tune" else UNTUNED_VOICES
+    written = [Said(f"{text} [{voice}]", None, other_voice(text, voice))
+               for text in written_neighbours(parity) for voice in written_voices]
+    return Material(enrolment, tests, off_topic, neighbours, written)
+
+
+def written_neighbours(parity: int) -> list[str]:
+    """The part's half of ``WRITTEN_NEIGHBOURS``: of each phrase's neighbours, those at even or odd positions."""
+    by_phrase: dict[str, list[str]] = {}
+    with WRITTEN_NEIGHBOURS.open(encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            by_phrase.setdefault(row["phrase"], []).append(row["neighbour"])
+    return [text for texts in by_phrase.values() for text in texts[parity::2]]
 
 
 def enrolled(enrolment: dict[str, list[bytes]], **thresholds: float) -> ExampleMatcher:
@@ -179,7 +212,7 @@ def accepted(match: ExampleMatch | None, reject: float, relative: float) -> str 
 
 def score(results: dict[str, list[tuple[Said, ExampleMatch | None]]], reject: float, relative: float) -> Scores:
 
-    tests, off, near = results["tests"], results["off_topic"], results["neighbours"]
+    tests, off, near = results["tests"], results["off_topic"], results["neighbours"] + results["written_neighbours"]
     got = [(accepted(match, reject, relative), said.expected) for said, match in tests]
     return Scores(sum(phrase == expected for phrase, expected in got),
                   sum(phrase not in (None, expected) for phrase, expected in got), len(tests),
@@ -191,7 +224,7 @@ def raw_results(found: Material) -> dict[str, list[tuple[Said, ExampleMatch | No
     """Every utterance's best phrase with no threshold, so that thresholds can be swept afterwards."""
     open_matcher = enrolled(found.enrolment, reject_distance=np.inf, max_relative_distance=np.inf)
     return {name: [(said, open_matcher.match(said.pcm)) for said in getattr(found, name)]
-            for name in ("tests", "off_topic", "neighbours")}
+            for name in ("tests", "off_topic", "neighbours", "written_neighbours")}
 
 
 def sweep(results: dict[str, list[tuple[Said, ExampleMatch | None]]]) -> None:
@@ -332,10 +365,11 @@ def cost(found: Material, phrases: Sequence[str]) -> None:
         right += match is not None and match.phrase == said.expected
     times.sort()
     off = sum(matcher.match(said.pcm) is not None for said in found.off_topic)
-    near = sum(matcher.match(said.pcm) is not None for said in found.neighbours)
+    neighbours = found.neighbours + found.written_neighbours
+    near = sum(matcher.match(said.pcm) is not None for said in neighbours)
     print(f"  with {len(matcher.phrases)} phrases x {TAKES} takes enrolled: right {right}/{len(found.tests)} "
           f"({right / len(found.tests):.0%}); off-topic answered {off}/{len(found.off_topic)}; neighbours taken "
-          f"{near}/{len(found.neighbours)}")
+          f"{near}/{len(neighbours)}")
     print(f"  cost per utterance (wall clock, shared 2-core machine): mean {statistics.mean(times) * 1000:.0f} ms, "
           f"p90 {times[int(0.9 * len(times))] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms "
           f"(audio {statistics.mean(seconds_of(s.pcm) for s in found.tests):.1f} s on average)")
@@ -361,7 +395,7 @@ def write(found: Material, folder: Path) -> None:
     for phrase, takes in found.enrolment.items():
         store.replace(phrase, takes)
     (folder / "said").mkdir(parents=True, exist_ok=True)
-    for number, said in enumerate(found.tests + found.off_topic + found.neighbours):
+    for number, said in enumerate(found.tests + found.off_topic + found.neighbours + found.written_neighbours):
         name = said.expected or "oov_" + "".join(c if c.isalnum() else "_" for c in said.text)
         write_wav(folder / "said" / f"{name}-{number}.wav", said.pcm)
     print(f"  wrote the audio to {folder}")
@@ -447,6 +481,13 @@ def through_core(utterances: list[Said], matcher: ExampleMatcher, domain_phrases
     return outcomes
 
 
+def is_section(got: str | None) -> bool:
+    """``got`` (from ``acted``) is a section read out, not a command carried out."""
+    from voice_assist.commands import Command
+
+    return got is not None and got not in set(Command)
+
+
 def is_right(got: str | None, phrase: str, topics: dict[str, str]) -> bool:
     expected = topics.get(phrase, phrase)
     return got is not None and (got == expected or got.startswith(expected + "/"))
@@ -456,16 +497,19 @@ def core_report(found: Material, topics: dict[str, str], errors: bool) -> None:
     enrolled_phrases = enrolled(found.enrolment)
     tests = through_core(found.tests, enrolled_phrases)
     off = through_core(found.off_topic, enrolled_phrases)
-    near = through_core(found.neighbours, enrolled_phrases)
+    neighbours = {"first list": through_core(found.neighbours, enrolled_phrases),
+                  "written list": through_core(found.written_neighbours, enrolled_phrases)}
     for name, got in (("recognizer alone", lambda o: o.alone), ("recognizer + example matching",
                                                                  lambda o: o.combined)):
         right = sum(is_right(got(o), o.said.text, topics) for o in tests)
         wrong = sum(got(o) is not None and not is_right(got(o), o.said.text, topics) for o in tests)
         answered = sum(got(o) is not None for o in off)
-        taken = sum(got(o) is not None for o in near)
+        taken = "; ".join(f"{listed} {sum(got(o) is not None for o in near)}/{len(near)} (a section read "
+                          f"{sum(is_section(got(o)) for o in near)})" for listed, near in neighbours.items())
         print(f"  {name}: commands and topic names right {right}/{len(tests)} ({right / len(tests):.0%}), "
               f"wrong {wrong}; off-topic answered {answered}/{len(off)} ({answered / len(off):.0%}); other "
-              f"voices' neighbours acted on {taken}/{len(near)} ({taken / len(near):.0%})")
+              f"voices' neighbours acted on: {taken}")
+    near = [outcome for outcomes in neighbours.values() for outcome in outcomes]
     by_example = sum(o.combined != o.alone for o in near)
     print(f"  other voices' neighbours acted on because of example matching: {by_example}/{len(near)}")
     by_kind: dict[str, list[bool]] = {}
@@ -487,7 +531,7 @@ def confidence_table(found: Material, topics: dict[str, str]) -> None:
     from voice_assist import by_example
 
     matcher = enrolled(found.enrolment)
-    outcomes = through_core(found.tests + found.off_topic + found.neighbours, matcher)
+    outcomes = through_core(found.tests + found.off_topic + found.neighbours + found.written_neighbours, matcher)
     rows = [(o, o.example) for o in outcomes if o.example is not None]
     right = sorted(ex.confidence for o, ex in rows if ex.phrase == o.said.expected)
     wrong = sorted(ex.confidence for o, ex in rows if ex.phrase != o.said.expected)
@@ -528,15 +572,13 @@ def clean_unchanged(count: int, enrolment: dict[str, list[bytes]]) -> None:
     """An assistant with nothing enrolled answers clean spoken questions as before learning existed: the same
     replies with the phrases that steer learning in the recognizer's domain and without them; and one with the
     test voice enrolled answers another, clean voice's questions as with nothing enrolled."""
-    import csv
-
     from voice_assist import enrolment as learning
     from voice_assist.config import BUNDLED_CONTENT
     from voice_assist.content import load_library
     from voice_assist.recognize import domain_of
 
     rows = list(csv.DictReader((ROOT / "tests" / "data" / "more_questions.csv").open(encoding="utf-8")))
-    chosen = rows[::max(1, len(rows) // count)][:count]
+    chosen = rows[::max(1, len(rows) // max(count, 1))][:count]
     said = [Said(row["question"], row["expected"], other_voice(row["question"], OTHER_VOICES[index % 4]))
             for index, row in enumerate(chosen)]
     library = load_library([BUNDLED_CONTENT])
@@ -600,7 +642,8 @@ def main() -> None:
     started = time.perf_counter()
     found = material(args.split, phrases)
     print(f"{args.split} part: {len(phrases)} phrases x {TAKES} enrolment takes, {len(found.tests)} test takes, "
-          f"{len(found.off_topic)} off-topic takes, {len(found.neighbours)} neighbours in other voices "
+          f"{len(found.off_topic)} off-topic takes, {len(found.neighbours)} + {len(found.written_neighbours)} "
+          "neighbours in other voices "
           f"(made in {time.perf_counter() - started:.0f} s)")
     if args.write:
         write(found, args.write)

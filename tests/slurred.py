@@ -28,6 +28,10 @@ ACCENT_VOICE = "de"
 OTHER_VOICES = ("en-us+m3", "flite:slt", "flite:awb", "en-gb+f3")
 """Clean English voices of other speakers: a man and a woman of espeak-ng's, flite's US woman and Scottish man."""
 
+UNTUNED_VOICES = ("flite:rms", "en-us+f4")
+"""Two more clean voices, a US man of flite's and a woman of espeak-ng's, that nothing was chosen on: they say the
+held-out half of the neighbours written later (tests/data/written_neighbours.csv)."""
+
 
 @dataclass(frozen=True)
 class TakeKind:
@@ -74,7 +78,7 @@ def take(text: str, kind: TakeKind, seed: int, voice: str = ACCENT_VOICE) -> byt
 
 
 def other_voice(text: str, voice: str) -> bytes:
-    """``text`` said clearly by another speaker (one of ``OTHER_VOICES``)."""
+    """``text`` said clearly by another speaker (one of ``OTHER_VOICES`` or ``UNTUNED_VOICES``)."""
     return spoken.synthesize(text, voice=voice, speed=140)
 
 
