@@ -85,7 +85,7 @@ from voice_assist.scanning import (
 from voice_assist.text import words as plain_words
 from voice_assist.voicing import SpeechSound
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 _DEFAULTS = Settings()
 
