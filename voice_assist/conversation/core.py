@@ -24,13 +24,27 @@ from voice_assist.commands import Command
 from voice_assist.confidence import described, tiered
 from voice_assist.config import Settings
 from voice_assist.content import Library, Reading, Start
+from voice_assist.conversation.adjustments import SCANNING_SETTINGS, VOICE_CHANGES, changed_scanning, changed_voice
+from voice_assist.conversation.help import ALARM_OFF, HELP_SIGNAL_WINDOW, HELP_SIGNALS, HelpSignals
+from voice_assist.conversation.listening import (
+    AFRESH_MAX_SECONDS,
+    FAULT_NOTICE_SECONDS,
+    Fragment,
+    Listening,
+    command_at_end,
+    guesses,
+    is_fragment,
+    makes_sense,
+    sounds_finished,
+    taken_over_speech,
+)
+from voice_assist.conversation.moment import Moment
 from voice_assist.events import (
     Action,
     AlarmFailed,
     CaregiverKey,
     ChangeScanning,
     ChangeVoice,
-    CheckPartial,
     ContinueUtterance,
     DecodeAfresh,
     DropTakes,
@@ -82,8 +96,6 @@ from voice_assist.scanning import (
     passage_menu,
     topic_menu,
 )
-from voice_assist.text import words as plain_words
-from voice_assist.voicing import SpeechSound
 
 log = logging.getLogger(__package__)
 
@@ -108,105 +120,15 @@ SAY_YES_AGAIN = "I was not sure I heard yes. Say yes again to delete, or anythin
 (``Match.taken_unsure``): a deletion cannot be undone. Of 16 spoken "yes" and "more" in the benchmark sets, 2
 were heard only fairly sure: one "yes" in eight may need saying twice."""
 
-OFFER_SECONDS = 30.0
-"""How long after the assistant falls silent a "yes" or "more" still takes up what it offered ("Do you want
-more?", "Do you mean Treatment, Breathing?"): time for a tired, slow speaker to answer, short enough that
-talk on the television minutes later ("that on", heard as "yes") does not read an old answer."""
-
-RATE_STEP, RATE_MIN, RATE_MAX = 25, 80, 300
-"""Words per minute, as voice commands change them. A caregiver may set a rate outside these in the settings
-(80 to 450): a voice command then never moves it the other way ("faster" at 350 stays at 350)."""
-VOLUME_STEP, VOLUME_MIN, VOLUME_MAX = 0.15, 0.25, 1.0
-
-QUICK_END_SCORE = 80.0
-"""A pause of ``quick_end_silence`` ends the question early only when what was heard so far already
-matches this well: a half-said question waits for the full ``end_silence``."""
-
-QUICK_END_COMMAND_SCORE = 100.0
-"""Only a command heard exactly (alone or wrapped in small words) ends an utterance early: the first
-words of a question are often close to one ("what to" is near "what topics") when the user pauses."""
-
-QUICK_END_MAX_SECONDS = 8.0
-"""Longest utterance that is tried for a quick end. Trying means finishing the recognizer (its final
-pass hears far better than its partial result: "will i eat of the to" became "will i need a feeding
-tube") and, when the question does not make sense yet, decoding the audio so far again; for longer,
-halting questions that costs too much CPU per pause, so they wait for ``end_silence``."""
-
-UNFINISHED_ENDINGS = frozenset(
-    "what how why who where when which whose is are was can could will would should does do did has have "
-    "the a an to of and or but my your his her their about for with in on at from if that this".split())
-"""A pause after one of these words is a pause in the middle of a question ("what ... is riluzole",
-"will I need a ... feeding tube"), even when what was heard so far looks like a command ("what" is a
-way to say "repeat") or a question: wait for the rest."""
-
-BARGE_IN_WORDS = 3
-"""While speaking, the last few words heard are checked for a command: the rest may be our own echo."""
-
-BARGE_IN_SILENCE = 0.15
-"""While speaking, a command is taken once the user pauses after it, not in mid-sentence: the first
-word of a question, such as "what" (a way to say "repeat"), must not interrupt the answer."""
-
-RECHECK_SECONDS = 0.3
-"""How often a pause over our own speech is re-examined for a command (partial results cost a little
-CPU); the first check comes at ``BARGE_IN_SILENCE``."""
-
-SAME_PAUSE_SECONDS = 1e-6
-"""Pauses are told apart by where they began (utterance seconds less silence seconds): two pauses are
-at least a frame apart, while one pause's start drifts only by rounding as both numbers grow."""
-
-AFRESH_MAX_SECONDS = 4.0
-"""An utterance over the assistant's speech that held no command is decoded again, unadapted, when it is this
-short (a command said alone, about a second, plus the 1.8 s that end it): the recognizer's adaptation to
-earlier speech can drift so that "stop" is heard as "talk" (scripts/bench_loop.py: the answer read on for
-9-16 s in 2 of 4 runs). Only "stop" is taken from that second opinion. Longer utterances over speech are
-echo or questions, and decoding them again would cost CPU for nothing."""
-
-FRAGMENT_WAIT_SECONDS = 2.5
-"""What may be half a question (it would be refused, or it ends on a word like "a", "the", "what") waits this
-long after the pause that ended it (``end_silence``, 1.8 s) for its rest, which joins it: pauses of up to
-about 4 s mid-question are bridged. With pauses of 2 and 3 s, "will I need a ... feeding tube" had been refused
-as "will i need a", and the rest ignored as heard while speaking. The price: a refusal comes this much later."""
-
-FAULT_NOTICE_SECONDS = 60.0
-"""A fault is announced once; the same fault again within this time is only logged."""
-
 PROBLEMS_NAMED_ALOUD = 2
 """Start-up problems named one by one in the greeting; more are only counted (the screen lists them all)."""
 
 SCAN_OFFER = "Or make a sound, and I will read them one at a time."
 """Said with the topics after turns not understood: scanning is the way in when speech is not enough."""
 
-SCAN_STEP, SCAN_MIN, SCAN_MAX = 0.5, 0.5, 15.0
-"""Seconds: "scan slower" and "scan faster" change the pause after each option by this much, within the
-settings' range."""
-SOUND_LEVEL_STEP, SOUND_LEVEL_MIN, SOUND_LEVEL_MAX = 3.0, 3.0, 50.0
-"""Decibels: "more sensitive" and "less sensitive" change the sound a selection needs by this much (3 dB is
-half or double the sound's power), within the settings' range."""
-
-HELP_SIGNALS = 3
-HELP_SIGNAL_WINDOW = 2.5
-HELP_SOUND_MAX_SECONDS = 0.5
-"""A call for help without words: ``HELP_SIGNALS`` short sounds (each at most ``HELP_SOUND_MAX_SECONDS``: a
-click, a tap, a short hum), the last ending within ``HELP_SIGNAL_WINDOW`` seconds of the first's start, or as many
-switch presses within that time. scripts/bench_sounds.py (held out, sounds at 20 dB): 96 % of such calls caught;
-on 5 minutes of conversation at +20 dB, 36 false calls an hour with this alone, hence the two rules below."""
-
-HELP_QUIET_BEFORE_SECONDS = 1.5
-"""The first of the three follows no other sound for this long: a deliberate signal starts out of quiet, while
-words follow words. Conversation at +20 dB: 36 false calls an hour to 24 (bench_sounds.py)."""
-
-TALK_HOLDS_OFF_HELP_SECONDS = 10.0
-"""No sound that rose and fell like speech (``SoundEnded.talk``) ended this long before: conversation at +25 dB
-from 24 false calls an hour to 0, and 96 % of calls still caught (a check beside bench_sounds.py, small samples:
-one event in 5 minutes is 12 an hour)."""
-
 UNDO_SAME_SOUND_SECONDS = 0.05
 """A sound's end (its start = end - length) and a selection made at its start are the same sound within this."""
 
-LONG_PRESS_SECONDS = 2.0
-"""A switch held down this long calls for help: far longer than a press that selects."""
-
-ALARM_OFF = "The alarm is off."
 CHOSEN_BY_SCANNING = "(chosen by scanning)"
 """What the screen and the caregiver's record show as heard for a passage chosen by a sound or the switch."""
 
@@ -253,53 +175,6 @@ class _Before:
     reading: _Reading
 
 
-@dataclass(frozen=True)
-class _Moment:
-    """The clock and the assistant's own voice, as of the event being handled."""
-
-    now: float = 0.0
-    """The time of the event being handled."""
-    speaking: bool = False
-    """Whether the assistant's voice was playing at the event being handled."""
-    quiet_since: float | None = None
-    """When the assistant last fell silent (None while it speaks)."""
-
-
-@dataclass(frozen=True)
-class _Fragment:
-    """Half a question, waiting ``FRAGMENT_WAIT_SECONDS`` for its rest; what it was heard as, to be weighed as any
-    utterance is if no rest comes."""
-
-    alternatives: tuple[str, ...]
-    """The recognizer's guesses for it (with a half question before it in front)."""
-    at: float
-    """When it ended."""
-    word_confidences: tuple[float, ...]
-    """The recognizer's posteriors of the words it heard last."""
-    sound: SpeechSound | None
-    """What of speech the sound it heard last held."""
-
-
-@dataclass(frozen=True)
-class _Listening:
-    """The state of the current utterance."""
-
-    spoke_over: bool = False
-    """The utterance started while the assistant was speaking."""
-    answering_over_speech: bool = False
-    """What is being said answers a command heard over the assistant's own voice (possibly its echo)."""
-    pause_start: float | None = None
-    """Where (seconds into the utterance) the current pause began."""
-    tried_pause: bool = False
-    """The current pause has been tried for a quick end already."""
-    next_check: float = 0.0
-    """Utterance seconds at which the current pause over speech is checked for a command again."""
-    last_fault_notice: float = -FAULT_NOTICE_SECONDS
-    microphone_lost: bool = False
-    fragment: _Fragment | None = None
-    """A half question waiting for its rest."""
-
-
 class Conversation:
     """The one place the conversation's state changes: ``handle`` an event, get the actions to take."""
 
@@ -320,20 +195,14 @@ class Conversation:
         self.status = Status(State.LISTENING, voice, engine=engine, normal_voice=normal_voice or voice,
                              scanning=scanning or Scanning(_DEFAULTS.scan_seconds, _DEFAULTS.sound_level))
         self._reading = _Reading()
-        self._listening = _Listening()
-        self._moment = _Moment()
+        self._listening = Listening()
+        self._moment = Moment()
         self._scan: Scan | None = None
-        self._signals: tuple[float, ...] = ()
-        """When the short sounds of a possible call for help began."""
+        self._help_signals = HelpSignals()
         self._alarm_on = False
         """The call for help sounds: the screen shows ALARM whatever else happens, until it is stopped."""
-        self._presses: tuple[float, ...] = ()
-        """When the switch was pressed lately: three quick presses call for help."""
-        self._last_sound_end = float("-inf")
-        self._last_talk_end = float("-inf")
         self._before_sound: _Before | None = None
         """The scan and the reading as they were before the last sound selected: undone if it was talk."""
-        self._switch_down_at: float | None = None
         self._enrollable = enrolment.enrollable_phrases(library)
         self._enrolment: enrolment.Enrolment | None = None
         """Set while the user's voice is being learned."""
@@ -405,7 +274,7 @@ class Conversation:
         learning = self._learning_asked(typed.text, typed=True)
         if learning is not None:
             return learning
-        return self._reply_to(self.matcher.match(_guesses([typed.text])), typed.text)
+        return self._reply_to(self.matcher.match(guesses([typed.text])), typed.text)
 
     def _utterance_started(self, started: UtteranceStarted) -> list[Action]:
         speaking = started.speaking
@@ -416,64 +285,25 @@ class Conversation:
             self._show(state=State.HEARING, heard="")
         return []
 
-    def _over_speech(self, speaking: bool) -> bool:
-        return speaking or self._listening.spoke_over
-
     def _paused(self, pause: Paused) -> list[Action]:
         """At a short pause, see whether the question is complete; over our own speech, look for a command."""
-        began = pause.utterance_seconds - pause.silence_seconds
-        last = self._listening.pause_start
-        if last is None or abs(began - last) > SAME_PAUSE_SECONDS:  # a new pause is examined afresh
-            self._listening = replace(self._listening, pause_start=began, tried_pause=False, next_check=0.0)
-        listening = self._listening
+        self._listening = self._listening.at_pause(pause)
         if self._enrolment is not None:  # a take ends at the full end_silence, never early
             return []
-        if not self._over_speech(pause.speaking):
-            if listening.tried_pause or pause.silence_seconds < self.quick_end_silence:
-                return []
-            self._listening = replace(listening, tried_pause=True)
-            return [CheckPartial()] if pause.utterance_seconds <= QUICK_END_MAX_SECONDS else []
-        if pause.silence_seconds >= BARGE_IN_SILENCE and pause.utterance_seconds >= listening.next_check:
-            self._listening = replace(listening, next_check=pause.utterance_seconds + RECHECK_SECONDS)
-            return [CheckPartial()]
-        return []
+        self._listening, actions = self._listening.checks_at_pause(pause, self.quick_end_silence)
+        return actions
 
     def _heard_so_far(self, partial: HeardSoFar) -> list[Action]:
         if self._enrolment is not None:
             return []
-        if not self._over_speech(partial.speaking):
+        if not self._listening.over_speech(partial.speaking):
             return [TryFinishing()] if partial.text else []
-        command = self._command_at_end(partial.text) if partial.text else None
-        if command is None or not _taken_over_speech(command) or self._is_own_echo(command):
+        command = command_at_end(self.matcher, partial.text) if partial.text else None
+        if command is None or not taken_over_speech(command) or self._listening.is_own_echo(command, self.status.said):
             return []
         self._listening = replace(self._listening, answering_over_speech=True, spoke_over=False)
         log.info("Heard %r over speech: command %s", command.heard, command.command)
         return [EndUtterance(), *self._reply_to(command, command.heard)]
-
-    def _command_at_end(self, partial: str) -> Match | None:
-        said = partial.split()[-BARGE_IN_WORDS:]
-        for count in range(1, len(said) + 1):
-            match = self.matcher.match([" ".join(said[-count:])])
-            if match.kind is MatchKind.COMMAND:
-                return match
-        return None
-
-    def _is_own_echo(self, command: Match) -> bool:
-        """A command whose words the assistant is saying itself ("I didn't catch that", "Do you want more?",
-        "Speaking slower.") is its own voice coming back through the microphone: acting on it would make it
-        answer itself again and again. "stop" is always taken: at worst it silences the assistant."""
-        if command.command in (Command.STOP, Command.IM_HERE) or not command.heard:
-            return False  # the alarm's chime says no words: "stop the alarm" over it is never its echo
-        if f" {command.heard} " in f" {' '.join(plain_words(self.status.said))} ":
-            log.info("Ignored %r over speech: I am saying that myself (echo)", command.heard)
-            return True
-        if self._listening.answering_over_speech:
-            # Misheard echo ("Speaking louder." heard as "i cant the" = louder) escapes the check above; a
-            # loop needs a command heard over the reply to a command heard over speech, so that is refused.
-            log.info("Ignored %r over speech: only stop is taken while I answer a command said over my voice "
-                     "(echo)", command.heard)
-            return True
-        return False
 
     def _heard(self, heard: Heard) -> list[Action]:
         if self._enrolment is not None:
@@ -482,33 +312,33 @@ class Conversation:
             return self._heard_afresh(heard)
         if self._scan is not None or self.alarm_sounding:
             return self._heard_aside(heard)
-        learning = None if self._over_speech(heard.speaking) else self._learning_asked(
-            next(iter(_guesses(heard.alternatives)), ""))
+        learning = None if self._listening.over_speech(heard.speaking) else self._learning_asked(
+            next(iter(guesses(heard.alternatives)), ""))
         if learning is not None:
             return [EndUtterance(), *learning] if heard.at_pause else learning
-        guesses = _guesses(heard.alternatives)
-        alone = self.matcher.match(guesses)
-        joined = self._joins_fragment(alone, heard.speaking)
-        sound = None if joined else heard.sound  # a half question's first words had their own
-        alternatives = self._after_fragment(guesses) if joined else guesses
-        match = combined(self.matcher.match(alternatives) if joined else alone, heard.example, self.library)
+        texts = guesses(heard.alternatives)
+        alone = self.matcher.match(texts)
+        fragment = self._listening.fragment if self._listening.joins_fragment(alone, heard.speaking) else None
+        sound = None if fragment else heard.sound  # a half question's first words had their own
+        alternatives = fragment.before(texts) if fragment else texts
+        match = combined(self.matcher.match(alternatives) if fragment else alone, heard.example, self.library)
         said = match.heard or (alternatives[0] if alternatives else "")
         if heard.at_pause:
-            if not (_makes_sense(match) and _sounds_finished(said)):
+            if not (makes_sense(match) and sounds_finished(said)):
                 return [ContinueUtterance()]
             self._show(state=State.THINKING)
-        spoke_over = self._over_speech(heard.speaking)
+        spoke_over = self._listening.over_speech(heard.speaking)
         self._listening = replace(self._listening, spoke_over=False)
         ended: list[Action] = [EndUtterance()] if heard.at_pause else []
-        if spoke_over and (not _taken_over_speech(match) or self._is_own_echo(match)):
+        if spoke_over and (not taken_over_speech(match) or self._listening.is_own_echo(match, self.status.said)):
             log.info("Ignored %r heard while speaking (only commands are taken then)", said)
             self._show(state=State.SPEAKING if heard.speaking else State.LISTENING)
             worth_a_second_opinion = heard.speaking and not heard.at_pause and heard.seconds <= AFRESH_MAX_SECONDS
             return [*ended, DecodeAfresh()] if worth_a_second_opinion else ended
         self._listening = replace(self._listening, answering_over_speech=spoke_over, fragment=None)
-        if not (spoke_over or heard.at_pause or heard.whole) and _is_fragment(match, said):
+        if not (spoke_over or heard.at_pause or heard.whole) and is_fragment(match, said):
             log.info("Heard %r: half a question, waiting for the rest", said)
-            fragment = _Fragment(tuple(alternatives), heard.at, heard.word_confidences, heard.sound)
+            fragment = Fragment(tuple(alternatives), heard.at, heard.word_confidences, heard.sound)
             self._listening = replace(self._listening, fragment=fragment)
             self._show(state=State.HEARING, heard=f"{said} …")
             return []
@@ -521,24 +351,10 @@ class Conversation:
         log.info("Heard %r → %s %s (%s)", said, match.kind, chosen, ", ".join(details))
         return ended + self._reply_to(match, said)
 
-    def _joins_fragment(self, alone: Match, speaking: bool) -> bool:
-        """The utterance (``alone``: matched on its own) is the rest of a half question waiting for it; not when
-        said over the assistant's voice, nor when it is a command on its own: "help me" after a mumble calls for
-        help, "stop" after "will I need a" stops."""
-        if self._listening.fragment is None or self._over_speech(speaking):
-            return False
-        return alone.kind is not MatchKind.COMMAND
-
-    def _after_fragment(self, alternatives: list[str]) -> list[str]:
-        """The guesses with the half question that waits for its rest put before them."""
-        fragment = self._listening.fragment
-        assert fragment is not None
-        return [f"{fragment.alternatives[0]} {text}" for text in alternatives] or list(fragment.alternatives)
-
     def _heard_afresh(self, heard: Heard) -> list[Action]:
         """A second opinion on an utterance over speech: only "stop" is taken from it, at worst a silence; and
         while the alarm sounds, "stop the alarm"."""
-        match = self.matcher.match(_guesses(heard.alternatives))
+        match = self.matcher.match(guesses(heard.alternatives))
         wanted = Command.IM_HERE if self.alarm_sounding else Command.STOP
         if match.kind is not MatchKind.COMMAND or match.command != wanted:
             return []
@@ -550,12 +366,13 @@ class Conversation:
         settings): the sound that selected was a sound, and a hum heard as words must not answer."""
         self._listening = replace(self._listening, spoke_over=False, fragment=None)
         ended: list[Action] = [EndUtterance()] if heard.at_pause else []
-        match = combined(self.matcher.match(_guesses(heard.alternatives)), heard.example, self.library)
+        match = combined(self.matcher.match(guesses(heard.alternatives)), heard.example, self.library)
         if self.alarm_sounding and match.command != Command.IM_HERE:
             log.info("Heard %r while the alarm sounds: not taken", match.heard)
             short = not heard.at_pause and heard.seconds <= AFRESH_MAX_SECONDS
             return [*ended, DecodeAfresh()] if short else ended  # a drifted recognizer heard "stop it"
-        if match.kind is not MatchKind.COMMAND or (self._over_speech(heard.speaking) and self._is_own_echo(match)):
+        if match.kind is not MatchKind.COMMAND or (
+                self._listening.over_speech(heard.speaking) and self._listening.is_own_echo(match, self.status.said)):
             log.info("Heard %r while %s: not taken", match.heard, self.status.state)
             return ended
         return ended + self._reply_to(match, match.heard)
@@ -574,16 +391,15 @@ class Conversation:
             self._moment = replace(self._moment, quiet_since=silence.at)
             if self.status.state is State.SPEAKING:
                 self._show(state=State.LISTENING)
-        held = self._switch_down_at
-        if held is not None and silence.at - held >= LONG_PRESS_SECONDS and not self.alarm_sounding:
-            self._switch_down_at = None
+        if self._help_signals.held_long(silence.at) and not self.alarm_sounding:
+            self._help_signals = replace(self._help_signals, switch_down_at=None)
             return self._call_for_help("the switch was held down")
         if self._scan is not None:
             return self._scan_on(silence)
         if self._enrolment is not None:
             return self._quiet_while_learning(silence)
         fragment = self._listening.fragment
-        if fragment is not None and silence.at - fragment.at >= FRAGMENT_WAIT_SECONDS:
+        if fragment is not None and fragment.lapsed(silence.at):
             self._listening = replace(self._listening, fragment=None)
             words = self.matcher.match(list(fragment.alternatives))
             match = tiered(words, fragment.alternatives[0], fragment.word_confidences, sound=fragment.sound)
@@ -674,21 +490,15 @@ class Conversation:
     def _sound_ended(self, sound: SoundEnded) -> list[Action]:
         """Talk undoes what its start did; three short sounds out of quiet, none of them a spoken word, call for
         help."""
-        onset = sound.at - sound.seconds
-        previous_end, self._last_sound_end = self._last_sound_end, sound.at
+        signals, self._help_signals = self._help_signals, self._help_signals.after_sound(sound)
         if sound.talk:
-            self._last_talk_end, self._signals = sound.at, ()
-            return self._undo_for_talk(onset)
-        if (sound.seconds > HELP_SOUND_MAX_SECONDS or sound.word
-                or sound.at - self._last_talk_end < TALK_HOLDS_OFF_HELP_SECONDS):
-            self._signals = ()  # a long sound (a held hum), a spoken word, or a sound amid talk: no call for help
+            return self._undo_for_talk(sound.at - sound.seconds)
+        if not signals.may_signal(sound):
             return []
-        run = tuple(start for start in self._signals if sound.at - start <= HELP_SIGNAL_WINDOW)
-        starts_or_goes_on = run or onset - previous_end >= HELP_QUIET_BEFORE_SECONDS  # else it follows other sound
-        self._signals = (*run, onset) if starts_or_goes_on else ()
-        if self.help_sounds and len(self._signals) >= self.help_sounds and not self.alarm_sounding:
-            return self._call_for_help(f"{self.help_sounds} short sounds in {sound.at - self._signals[0]:.1f} s")
-        offer_stands = self._reading.scan_offered and self._just_said() and self._enrolment is None
+        if self._help_signals.sounds_call(self.help_sounds) and not self.alarm_sounding:
+            first = self._help_signals.sound_starts[0]
+            return self._call_for_help(f"{self.help_sounds} short sounds in {sound.at - first:.1f} s")
+        offer_stands = self._reading.scan_offered and self._moment.just_said() and self._enrolment is None
         if self._scan is None and offer_stands and not self.scanning_way_in:
             return self._start_scanning(sound.at)  # a short sound, not talk, takes the offer (and may begin a call)
         return []
@@ -709,16 +519,17 @@ class Conversation:
         """A press selects while scanning and starts scanning otherwise; three quick presses, or one held
         down, call for help."""
         if not change.pressed:
-            held, self._switch_down_at = self._switch_down_at, None
-            if held is not None and change.at - held >= LONG_PRESS_SECONDS and not self.alarm_sounding:
+            held_long = self._help_signals.held_long(change.at)
+            self._help_signals = replace(self._help_signals, switch_down_at=None)
+            if held_long and not self.alarm_sounding:
                 return self._call_for_help("the switch was held down")
             return []
-        self._switch_down_at = change.at
+        self._help_signals = replace(self._help_signals, switch_down_at=change.at)
         if self.alarm_sounding:
             return []
-        self._presses = (*(press for press in self._presses if change.at - press <= HELP_SIGNAL_WINDOW), change.at)
-        if len(self._presses) >= HELP_SIGNALS:
-            self._presses = ()
+        self._help_signals = self._help_signals.pressed(change.at)
+        if self._help_signals.presses_call:
+            self._help_signals = replace(self._help_signals, presses=())
             return self._call_for_help(f"{HELP_SIGNALS} presses of the switch in {HELP_SIGNAL_WINDOW:g} s")
         if self._enrolment is not None:
             log.info("A press of the switch while learning the voice: not taken (say stop learning)")
@@ -832,18 +643,8 @@ class Conversation:
 
     def _change_scanning(self, command: Command, match: Match) -> list[Action]:
         """ "scan slower" / "scan faster" / "more sensitive" / "less sensitive", by the caregiver or the user."""
-        now = self.scanning
-        seconds, level = now.seconds, now.sound_level
-        if command in (Command.SCAN_SLOWER, Command.SCAN_FASTER):
-            step = SCAN_STEP if command is Command.SCAN_SLOWER else -SCAN_STEP
-            seconds = _stepped(seconds, step, SCAN_MIN, SCAN_MAX)
-            said = f"I will wait {seconds:g} seconds after each option."
-        else:
-            step = -SOUND_LEVEL_STEP if command is Command.MORE_SENSITIVE else SOUND_LEVEL_STEP
-            level = _stepped(level, step, SOUND_LEVEL_MIN, SOUND_LEVEL_MAX)
-            said = f"A sound must now be {level:g} decibels above the room's noise."
-        changed = Scanning(seconds, level)
-        if changed == now:
+        changed, said = changed_scanning(command, self.scanning)
+        if changed == self.scanning:
             return [Reply("That is as far as it goes.", match)]
         self._show(scanning=changed, heard=match.heard)
         return [ChangeScanning(changed), *self._say(said, interrupt=True)]
@@ -856,7 +657,7 @@ class Conversation:
             return self._silence_alarm(heard) if command is Command.IM_HERE else []
         if command is Command.HELP_ME:
             return self._call_for_help(f"heard {heard!r}")
-        if command in _SCANNING_SETTINGS:
+        if command in SCANNING_SETTINGS:
             return self._change_scanning(command, match)
         if self._scan is not None:
             return self._steer_scanning(command, match)
@@ -870,7 +671,7 @@ class Conversation:
     def _call_for_help(self, why: str) -> list[Action]:
         log.warning("Calling for help: %s", why)
         self._scan = None
-        self._signals = ()
+        self._help_signals = replace(self._help_signals, sound_starts=())
         self._reading = replace(self._reading, continuing=False, clarifying=(), yes_question=None,
                                 scan_offered=False)
         self._listening = replace(self._listening, answering_over_speech=False, fragment=None)
@@ -937,9 +738,9 @@ class Conversation:
     def _heard_while_learning(self, heard: Heard) -> list[Action]:
         """An utterance while learning: a take, or the way out (the recognizer's words act on nothing else)."""
         assert self._enrolment is not None
-        spoke_over = self._over_speech(heard.speaking)
+        spoke_over = self._listening.over_speech(heard.speaking)
         self._listening = replace(self._listening, spoke_over=False, fragment=None)
-        said = next(iter(_guesses(heard.alternatives)), "")
+        said = next(iter(guesses(heard.alternatives)), "")
         self._show(heard=said)
         if spoke_over:
             log.info("Heard %r over my prompt: not a take", said)
@@ -1028,7 +829,7 @@ class Conversation:
     def _unsure_yes_to_deletion(self, match: Match) -> bool:
         """A "yes" to deleting something that the recognizer was not sure of: the question is asked again."""
         return (isinstance(self._reading.yes_question, _Deletion) and _is_yes(match) and match.taken_unsure
-                and self._just_said())
+                and self._moment.just_said())
 
     def _yes_question_answered(self, match: Match) -> Match | _Deletion | None:
         """What the last reply asked a yes or no about, if this is the "yes" to it; the question ends either way."""
@@ -1036,7 +837,7 @@ class Conversation:
         if asked is None or (self._moment.speaking and _changes_the_voice(match)):
             return None  # said over the question, a voice change says it again in the new voice: it stands
         self._reading = replace(self._reading, yes_question=None)
-        if not (_is_yes(match) and self._just_said()):
+        if not (_is_yes(match) and self._moment.just_said()):
             return None
         log.info("Confirmed → %s", f"command {asked.command}" if isinstance(asked, Match) else f"delete {asked.value}")
         return asked
@@ -1131,7 +932,7 @@ class Conversation:
         if command not in _KEEPS_A_QUESTION_BACK:  # after "topics", a "yes" answers nothing asked before it
             self._reading = replace(self._reading, clarifying=())
         if command in (Command.YES, Command.NO) and self._reading.clarifying:
-            if self._just_said():
+            if self._moment.just_said():
                 return self._answer_clarify(command, match), None
             self._reading = replace(self._reading, clarifying=())
         if command is Command.STOP:
@@ -1159,12 +960,7 @@ class Conversation:
     def _offer_stands(self) -> bool:
         """What the assistant was reading may be continued: nothing unrelated was said since, and it was said
         just now."""
-        return self._reading.continuing and self._just_said()
-
-    def _just_said(self) -> bool:
-        """The assistant is speaking, or fell silent at most ``OFFER_SECONDS`` ago."""
-        quiet_since = self._moment.quiet_since
-        return quiet_since is None or self._moment.now - quiet_since <= OFFER_SECONDS
+        return self._reading.continuing and self._moment.just_said()
 
     def _answer_clarify(self, command: Command, match: Match) -> Reply:
         first = self._reading.clarifying[0]
@@ -1175,21 +971,7 @@ class Conversation:
 
     def _change_voice(self, command: Command, match: Match) -> tuple[Reply, Voice | None]:
         voice = self.voice
-        changed = {
-            Command.SLOWER: (replace(voice, rate=round(_stepped(voice.rate, -RATE_STEP, RATE_MIN, RATE_MAX))),
-                             "Speaking slower.", "This is as slow as I can speak."),
-            Command.FASTER: (replace(voice, rate=round(_stepped(voice.rate, RATE_STEP, RATE_MIN, RATE_MAX))),
-                             "Speaking faster.", "This is as fast as I can speak."),
-            Command.LOUDER: (replace(voice, volume=round(_stepped(voice.volume, VOLUME_STEP, VOLUME_MIN,
-                                                                   VOLUME_MAX), 2)),
-                             "Speaking louder.", "This is as loud as I can speak."),
-            Command.QUIETER: (replace(voice, volume=round(_stepped(voice.volume, -VOLUME_STEP, VOLUME_MIN,
-                                                                    VOLUME_MAX), 2)),
-                              "Speaking more quietly.", "This is as quiet as I can speak."),
-            Command.NORMAL_VOICE: (self.status.normal_voice or voice, "Speaking in my normal voice.",
-                                   "This is my normal voice already."),
-        }
-        new_voice, done, at_limit = changed[command]
+        new_voice, done, at_limit = changed_voice(command, voice, self.status.normal_voice)
         if new_voice == voice:
             return Reply(at_limit, match), None
         if self._moment.speaking and self.status.said:
@@ -1219,18 +1001,6 @@ class Conversation:
         self.status = replace(self.status, **changes)  # type: ignore[arg-type]
 
 
-def _guesses(texts: Sequence[str]) -> list[str]:
-    """What was heard or typed, as the matcher takes it: blank guesses are no guesses."""
-    return [text for text in texts if text.strip()]
-
-
-def _stepped(value: float, step: float, lowest: float, highest: float) -> float:
-    """``value`` moved by ``step`` but not past ``lowest``/``highest``, and never the other way (a value the
-    caregiver set beyond them stays where it is)."""
-    moved = min(highest, max(lowest, value + step))
-    return value if (moved - value) * step < 0 else moved
-
-
 def _worth_repeating(reply: Reply, match: Match, *, voice_changed: bool) -> bool:
     """What "repeat" says again: answers, passages, refusals and the topics; not the replies to other commands,
     nor the rest of a passage read on after a voice change (repeat says the whole passage), nor "Did you say
@@ -1243,18 +1013,8 @@ def _worth_repeating(reply: Reply, match: Match, *, voice_changed: bool) -> bool
     return bool(reply.section) and not voice_changed
 
 
-def _taken_over_speech(match: Match) -> bool:
-    """Over the assistant's own voice only commands are taken, and not "forget history" or "scan": what cannot be
-    undone, or goes on for a minute, must be said when it is quiet, not come from its echo or a word caught in the
-    middle of its answer (an 8-hour soak heard its own voice as "menu" twice and started scanning)."""
-    return match.kind is MatchKind.COMMAND and match.command not in _NOT_OVER_SPEECH
-
-
-_NOT_OVER_SPEECH = frozenset({Command.FORGET_HISTORY, Command.SCAN})
-
-
 def _changes_the_voice(match: Match) -> bool:
-    return match.kind is MatchKind.COMMAND and match.command in _VOICE_CHANGES
+    return match.kind is MatchKind.COMMAND and match.command in VOICE_CHANGES
 
 
 def _is_yes(match: Match) -> bool:
@@ -1269,25 +1029,10 @@ def _keeps_the_thread(match: Match) -> bool:
     return match.kind is MatchKind.COMMAND and match.command in _THREAD_KEEPING_COMMANDS
 
 
-_SCANNING_SETTINGS = frozenset({Command.SCAN_SLOWER, Command.SCAN_FASTER, Command.MORE_SENSITIVE,
-                                Command.LESS_SENSITIVE})
-
-_VOICE_CHANGES = frozenset({Command.SLOWER, Command.FASTER, Command.LOUDER, Command.QUIETER, Command.NORMAL_VOICE})
-
-_THREAD_KEEPING_COMMANDS = frozenset({Command.STOP, Command.REPEAT, Command.MORE, Command.YES, *_VOICE_CHANGES})
+_THREAD_KEEPING_COMMANDS = frozenset({Command.STOP, Command.REPEAT, Command.MORE, Command.YES, *VOICE_CHANGES})
 
 _KEEPS_A_QUESTION_BACK = _THREAD_KEEPING_COMMANDS | {Command.NO}
 """Commands after which "Do you mean A, or B?" still stands ("no" answers it); any other ends it."""
-
-
-def _is_fragment(match: Match, heard: str) -> bool:
-    """Possibly half a question, worth waiting for the rest: something heard that would be refused, or that ends
-    on a word like "a" or "the" ("will i need a" matches Speech therapy's "will I need a speech therapist" well,
-    but the rest may be "feeding tube"). The recognizer seldom ends a guess on such a word, so a refusal is
-    the commoner sign: "will I need a" was heard as "will i eat do you"."""
-    if match.kind is MatchKind.COMMAND or not heard.split():
-        return False
-    return match.kind is MatchKind.NO_MATCH or not _sounds_finished(heard)
 
 
 def _problems_notice(problems: Sequence[Problem]) -> str:
@@ -1299,15 +1044,3 @@ def _problems_notice(problems: Sequence[Problem]) -> str:
     else:
         said = " ".join(problem.spoken for problem in problems)
     return f"{said} A caregiver can see what to do on the screen. "
-
-
-def _makes_sense(match: Match) -> bool:
-    """Confident enough to answer at a short pause."""
-    if match.kind is MatchKind.COMMAND:
-        return match.score >= QUICK_END_COMMAND_SCORE
-    return match.kind is MatchKind.ANSWER and match.score >= QUICK_END_SCORE
-
-
-def _sounds_finished(heard: str) -> bool:
-    words = heard.split()
-    return bool(words) and words[-1] not in UNFINISHED_ENDINGS
