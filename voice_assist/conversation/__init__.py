@@ -24,18 +24,20 @@ from voice_assist.conversation.adjustments import (
     VOLUME_MIN,
     VOLUME_STEP,
 )
-from voice_assist.conversation.core import (
-    CHOSEN_BY_SCANNING,
+from voice_assist.conversation.answering import (
     FORGET_QUESTION,
-    MICROPHONE_BACK,
     MISUNDERSTOOD_BEFORE_TOPICS,
     NOT_CAUGHT,
     NOT_IN_FACTSHEET,
     NOTHING_TO_CONTINUE,
     OFFER_MORE,
-    PROBLEMS_NAMED_ALOUD,
     SAY_YES_AGAIN,
     SCAN_OFFER,
+)
+from voice_assist.conversation.core import (
+    CHOSEN_BY_SCANNING,
+    MICROPHONE_BACK,
+    PROBLEMS_NAMED_ALOUD,
     UNDO_SAME_SOUND_SECONDS,
     Conversation,
 )

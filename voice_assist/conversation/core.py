@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
 from typing import Any
 
 from voice_assist import enrolment
@@ -23,8 +22,9 @@ from voice_assist.by_example import combined, vouches
 from voice_assist.commands import Command
 from voice_assist.confidence import described, tiered
 from voice_assist.config import Settings
-from voice_assist.content import Library, Reading, Start
-from voice_assist.conversation.adjustments import SCANNING_SETTINGS, VOICE_CHANGES, changed_scanning, changed_voice
+from voice_assist.content import Library, Start
+from voice_assist.conversation.adjustments import SCANNING_SETTINGS, changed_scanning
+from voice_assist.conversation.answering import FORGET_QUESTION, SAY_YES_AGAIN, Answering, Deletion, Thread
 from voice_assist.conversation.help import ALARM_OFF, HELP_SIGNAL_WINDOW, HELP_SIGNALS, HelpSignals
 from voice_assist.conversation.listening import (
     AFRESH_MAX_SECONDS,
@@ -101,68 +101,16 @@ log = logging.getLogger(__package__)
 
 _DEFAULTS = Settings()
 
-NOT_IN_FACTSHEET = "I don't have that in my factsheet."
-NOT_CAUGHT = "Sorry, I didn't catch that."
-OFFER_MORE = "Do you want more?"
-MISUNDERSTOOD_BEFORE_TOPICS = 2
-"""Turns in a row not understood or not in the factsheet after which the topics are offered unasked. The
-first refusal is short ("I don't have that in my factsheet."): the list of topics took about 14 s at 125
-words a minute, after every burst of noise."""
-NOTHING_TO_CONTINUE = "Ask me a question, or say topics."
 MICROPHONE_BACK = "The microphone is working again."
 """Not "I can hear you again", which a listener heard as "I can't hear you again"."""
-FORGET_QUESTION = "Shall I delete the history of what was asked, and keep none from now on? Say yes to delete it."
-"""Asked before the history is deleted: it cannot be undone, and "forget history" can be misheard ("for get this
-story" is close enough)."""
-
-SAY_YES_AGAIN = "I was not sure I heard yes. Say yes again to delete, or anything else to keep."
-"""Said when a "yes" to deleting the history or the recordings of the user's voice was heard, but not surely
-(``Match.taken_unsure``): a deletion cannot be undone. Of 16 spoken "yes" and "more" in the benchmark sets, 2
-were heard only fairly sure: one "yes" in eight may need saying twice."""
-
 PROBLEMS_NAMED_ALOUD = 2
 """Start-up problems named one by one in the greeting; more are only counted (the screen lists them all)."""
-
-SCAN_OFFER = "Or make a sound, and I will read them one at a time."
-"""Said with the topics after turns not understood: scanning is the way in when speech is not enough."""
 
 UNDO_SAME_SOUND_SECONDS = 0.05
 """A sound's end (its start = end - length) and a selection made at its start are the same sound within this."""
 
 CHOSEN_BY_SCANNING = "(chosen by scanning)"
 """What the screen and the caregiver's record show as heard for a passage chosen by a sound or the switch."""
-
-
-class _Deletion(Enum):
-    """What the assistant asked whether to delete ("Shall I delete ...?"): it cannot be undone."""
-
-    HISTORY = "the history of what was asked"
-    VOICE = "the recordings of the user's voice"
-
-
-@dataclass(frozen=True)
-class _Reading:
-    """The state of the conversation between turns."""
-
-    last_text: str = ""
-    unread: tuple[Reading, ...] = ()
-    """What is still to read with "more", in order."""
-    section: str | None = None
-    """The section answered last: what "from the start" reads again from its beginning."""
-    clarifying: tuple[str, ...] = ()
-    """The sections just offered ("Do you mean A, or B?", or "Do you mean A?"): yes takes the first."""
-    misunderstood: int = 0
-    continuing: bool = False
-    """The last reply read from a section (or only changed the voice, repeated or stopped): "more" and "yes"
-    go on with it."""
-    last_section: str | None = None
-    """The section ``last_text`` was read from, if any."""
-    yes_question: Match | _Deletion | None = None
-    """What the last reply asked a yes or no about: a command ("Did you say slower?") or a deletion ("Shall I
-    delete ...?"). Only the next utterance answers: a "yes" said then (within ``OFFER_SECONDS``) takes it, and
-    anything else, a call for help or a scanning setting too, lets the question lapse."""
-    scan_offered: bool = False
-    """The last reply offered scanning: a sound starts it."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +120,7 @@ class _Before:
     at: float
     """When the sound started."""
     scan: Scan | None
-    reading: _Reading
+    thread: Thread
 
 
 class Conversation:
@@ -194,7 +142,7 @@ class Conversation:
         self.help_sounds = help_sounds
         self.status = Status(State.LISTENING, voice, engine=engine, normal_voice=normal_voice or voice,
                              scanning=scanning or Scanning(_DEFAULTS.scan_seconds, _DEFAULTS.sound_level))
-        self._reading = _Reading()
+        self._answering = Answering(library)
         self._listening = Listening()
         self._moment = Moment()
         self._scan: Scan | None = None
@@ -247,11 +195,7 @@ class Conversation:
         return f"Hello. Ask me a question, for example: {example}? Say topics to hear what I know. Say stop to stop me."
 
     def topics_text(self) -> str:
-        titles = [section.title for section in self.library.topics()]
-        if not titles:
-            return "I have no factsheet loaded. A caregiver needs to add one."
-        listed = ", ".join(titles[:-1]) + (f", and {titles[-1]}" if len(titles) > 1 else titles[0])
-        return f"You can ask me about: {listed}."
+        return self._answering.topics_text()
 
     def _started(self, event: Started) -> list[Action]:
         """One reply, so that the view shows all of it: the problems first (said once, shown until the next
@@ -457,7 +401,7 @@ class Conversation:
     def _forget_history(self, heard: str) -> list[Action]:
         """ "Forget history": what is being said stops, and the reply waits for ``HistoryForgotten``."""
         log.info("Heard %r → forget the history", heard)
-        self._reading = replace(self._reading, continuing=False, unread=(), clarifying=())
+        self._answering.thread = self._answering.thread.closed()
         self._show(state=State.THINKING, heard=heard, section=None, said="")
         return [Reply("", interrupt=True), ForgetHistory()]
 
@@ -477,7 +421,7 @@ class Conversation:
         it turns out to be talk (``_sound_ended``)."""
         if self.alarm_sounding or self._enrolment is not None:  # learning takes sounds as the user's takes
             return []
-        before = _Before(sound.at, self._scan, self._reading)
+        before = _Before(sound.at, self._scan, self._answering.thread)
         if self._scan is not None:
             actions = self._select(sound.at)
         elif self.scanning_way_in:
@@ -498,7 +442,7 @@ class Conversation:
         if self._help_signals.sounds_call(self.help_sounds) and not self.alarm_sounding:
             first = self._help_signals.sound_starts[0]
             return self._call_for_help(f"{self.help_sounds} short sounds in {sound.at - first:.1f} s")
-        offer_stands = self._reading.scan_offered and self._moment.just_said() and self._enrolment is None
+        offer_stands = self._answering.thread.scan_offered and self._moment.just_said() and self._enrolment is None
         if self._scan is None and offer_stands and not self.scanning_way_in:
             return self._start_scanning(sound.at)  # a short sound, not talk, takes the offer (and may begin a call)
         return []
@@ -510,7 +454,7 @@ class Conversation:
         if before is None or abs(before.at - onset) > UNDO_SAME_SOUND_SECONDS or self.alarm_sounding:
             return []
         log.info("That sound was talk, not a selection: undone")
-        self._scan, self._reading = before.scan, before.reading
+        self._scan, self._answering.thread = before.scan, before.thread
         self._moment = replace(self._moment, quiet_since=self._moment.now)
         self._show(state=State.SCANNING if self._scan is not None else State.LISTENING, said="", section=None)
         return [Reply("", interrupt=True)]
@@ -537,8 +481,7 @@ class Conversation:
         return self._select(change.at) if self._scan is not None else self._start_scanning(change.at)
 
     def _start_scanning(self, at: float) -> list[Action]:
-        self._reading = replace(self._reading, scan_offered=False, continuing=False, clarifying=(),
-                                yes_question=None)
+        self._answering.thread = self._answering.thread.interrupted()
         self._scan = Scan(topic_menu(self.library), selected_at=at)
         self._listening = replace(self._listening, fragment=None)
         log.info("Scanning the topics")
@@ -597,12 +540,12 @@ class Conversation:
             self._scan = replace(scan, menu=menu, topic=option.section)
         elif kind is OptionKind.PASSAGE:
             return self._read_chosen(scan, option)
-        elif kind is OptionKind.REPEAT and self._reading.last_text:
+        elif kind is OptionKind.REPEAT and self._answering.thread.last_text:
             self._scan = replace(scan, answering=True)
-            log.info("Reading %s again by scanning", self._reading.last_section)
-            return self._say(self._reading.last_text, interrupt=True)
-        elif kind is OptionKind.MORE and self._reading.unread:
-            return self._read_on(scan, self._read_next(None, announce=False))
+            log.info("Reading %s again by scanning", self._answering.thread.last_section)
+            return self._say(self._answering.thread.last_text, interrupt=True)
+        elif kind is OptionKind.MORE and self._answering.thread.unread:
+            return self._read_on(scan, self._answering.read_next(None, announce=False))
         elif kind is OptionKind.BACK and scan.topic is not None:
             self._scan = replace(scan, menu=passage_menu(self.library, scan.topic))
         else:
@@ -612,12 +555,13 @@ class Conversation:
     def _read_chosen(self, scan: Scan, option: Option) -> list[Action]:
         self._scan = scan
         assert option.section is not None
-        return self._read_on(scan, self._read_section(option.section, None, start=Start(option.passage)))
+        reply = self._answering.read_section(option.section, None, start=Start(option.passage), announce=False)
+        return self._read_on(scan, reply)
 
     def _read_on(self, scan: Scan, reply: Reply) -> list[Action]:
         """Read a passage while scanning; a sound stops it, and the options for what next follow it."""
-        self._scan = replace(scan, answering=True, menu=after_answer_menu(has_more=bool(self._reading.unread)))
-        self._reading = replace(self._reading, last_text=reply.text, last_section=reply.section)
+        self._scan = replace(scan, answering=True, menu=after_answer_menu(has_more=bool(self._answering.thread.unread)))
+        self._answering.thread = self._answering.thread.repeating(reply)
         self._show(section=reply.section, heard=CHOSEN_BY_SCANNING)
         log.info("Reading %s by scanning", reply.section)
         return self._say(reply.text, interrupt=True, section=reply.section)
@@ -672,8 +616,7 @@ class Conversation:
         log.warning("Calling for help: %s", why)
         self._scan = None
         self._help_signals = replace(self._help_signals, sound_starts=())
-        self._reading = replace(self._reading, continuing=False, clarifying=(), yes_question=None,
-                                scan_offered=False)
+        self._answering.thread = self._answering.thread.interrupted()
         self._listening = replace(self._listening, answering_over_speech=False, fragment=None)
         learning: list[Action] = [DropTakes()] if self._enrolment is not None else []
         self._enrolment = None
@@ -715,8 +658,7 @@ class Conversation:
             return None
         log.info("Heard %r → %s", said, "forget my voice" if request.forget else f"learn {len(request.learn)} "
                  "phrases")
-        self._reading = replace(self._reading, continuing=False, unread=(), clarifying=(),
-                                yes_question=_Deletion.VOICE if request.forget else None)
+        self._answering.thread = self._answering.thread.closed(asking=Deletion.VOICE if request.forget else None)
         self._show(heard=said, section=None)
         if request.forget:
             return self._say(enrolment.FORGET_VOICE_QUESTION, interrupt=True)
@@ -789,28 +731,24 @@ class Conversation:
 
     def _reply_to(self, match: Match, heard: str) -> list[Action]:
         """The reply to a matched utterance, as actions, with the view updated."""
-        if self._unsure_yes_to_deletion(match):
+        answering = self._answering
+        if answering.unsure_yes_to_deletion(match, self._moment):
             self._show(heard=heard, section=None)
             return self._say(SAY_YES_AGAIN, interrupt=True)
-        confirmed = self._yes_question_answered(match)
+        confirmed = answering.yes_question_answered(match, self._moment)
         if isinstance(confirmed, Match):
             return self._reply_to(confirmed, confirmed.heard)
         beyond_questions = self._help_or_scanning(match, heard)
         if beyond_questions is not None:
             return beyond_questions
-        self._reading = replace(self._reading, scan_offered=False)
+        answering.thread = replace(answering.thread, scan_offered=False)
         if confirmed is not None:
-            return self._forget_history(heard) if confirmed is _Deletion.HISTORY else self._forget_voice(heard)
+            return self._forget_history(heard) if confirmed is Deletion.HISTORY else self._forget_voice(heard)
         if match.kind is MatchKind.COMMAND and match.command == Command.FORGET_HISTORY:
-            self._reading = replace(self._reading, yes_question=_Deletion.HISTORY)
+            answering.ask_to_delete(Deletion.HISTORY)
             self._show(heard=heard, section=None)
             return self._say(FORGET_QUESTION, interrupt=True)
-        if not match.heard.strip() and match.kind is MatchKind.NO_MATCH:
-            reply, voice = self._not_caught(match), None
-        else:
-            reply, voice = self._reply(match)
-            if _worth_repeating(reply, match, voice_changed=voice is not None):
-                self._reading = replace(self._reading, last_text=reply.text, last_section=reply.section)
+        reply, voice = answering.respond(match, self._moment, self.status)
         self._show(heard=heard, section=reply.section)
         actions: list[Action] = []
         if voice is not None:
@@ -822,168 +760,13 @@ class Conversation:
             self._moment = replace(self._moment, quiet_since=None)
         else:
             self._show(state=State.LISTENING, said="")
-        if not (reply.section or _keeps_the_thread(match)):
-            self._reading = replace(self._reading, continuing=False)
         return actions
-
-    def _unsure_yes_to_deletion(self, match: Match) -> bool:
-        """A "yes" to deleting something that the recognizer was not sure of: the question is asked again."""
-        return (isinstance(self._reading.yes_question, _Deletion) and _is_yes(match) and match.taken_unsure
-                and self._moment.just_said())
-
-    def _yes_question_answered(self, match: Match) -> Match | _Deletion | None:
-        """What the last reply asked a yes or no about, if this is the "yes" to it; the question ends either way."""
-        asked = self._reading.yes_question
-        if asked is None or (self._moment.speaking and _changes_the_voice(match)):
-            return None  # said over the question, a voice change says it again in the new voice: it stands
-        self._reading = replace(self._reading, yes_question=None)
-        if not (_is_yes(match) and self._moment.just_said()):
-            return None
-        log.info("Confirmed → %s", f"command {asked.command}" if isinstance(asked, Match) else f"delete {asked.value}")
-        return asked
 
     def _say(self, text: str, *, interrupt: bool = False, section: str | None = None) -> list[Action]:
         """Say ``text`` (read from ``section``, if it is the factsheet's), and show it being said."""
         self._show(state=State.SPEAKING, said=text)
         self._moment = replace(self._moment, quiet_since=None)
         return [Reply(text, section=section, interrupt=interrupt)]
-
-    def _reply(self, match: Match) -> tuple[Reply, Voice | None]:
-        if self._reading.clarifying and match.kind is not MatchKind.COMMAND:
-            chosen = self._clarified_by_name(match)
-            if chosen:
-                return self._read_section(chosen, match), None
-        if match.kind is MatchKind.COMMAND:
-            return self._command(match)
-        self._reading = replace(self._reading, clarifying=())
-        if match.kind is MatchKind.ANSWER and match.section:
-            return self._read_section(match.section, match), None
-        if match.kind is MatchKind.CLARIFY:
-            first, second = (candidate.section for candidate in match.alternatives[:2])
-            self._reading = replace(self._reading, clarifying=(first, second), misunderstood=0)
-            title = self.library.spoken_title
-            return Reply(f"Do you mean {title(first)}, or {title(second)}?", match), None
-        if match.offered_command:
-            command = replace(match, kind=MatchKind.COMMAND, command=match.offered_command, offered_command=None)
-            self._reading = replace(self._reading, yes_question=command)
-            return Reply(f"Did you say {match.offered_command}?", match), None
-        if match.confirm:
-            # the words shown as heard answer from this section when typed: one word confirms them
-            self._reading = replace(self._reading, clarifying=(match.confirm,))
-            return Reply(f"Do you mean {self.library.spoken_title(match.confirm)}?", match), None
-        if not match.heard.strip() or match.uncertain:
-            return self._not_caught(match), None
-        return self._not_understood(NOT_IN_FACTSHEET, NOT_IN_FACTSHEET, match), None
-
-    def _clarified_by_name(self, match: Match) -> str | None:
-        """After "Do you mean A or B?", naming one of them picks it."""
-        options = self._reading.clarifying or ()
-        top = match.alternatives[0].section if match.alternatives else None
-        return top if top in options and match.kind is not MatchKind.NO_MATCH else None
-
-    def _not_caught(self, match: Match) -> Reply:
-        return self._not_understood(f"{NOT_CAUGHT} Please say it again.", NOT_CAUGHT, match)
-
-    def _not_understood(self, first_time: str, again: str, match: Match) -> Reply:
-        """Short the first time; with the topics after ``MISUNDERSTOOD_BEFORE_TOPICS`` such turns in a row."""
-        misunderstood = self._reading.misunderstood + 1
-        self._reading = replace(self._reading, misunderstood=misunderstood)
-        if misunderstood >= MISUNDERSTOOD_BEFORE_TOPICS:
-            self._reading = replace(self._reading, misunderstood=0, scan_offered=True)
-            return Reply(f"{again} {self.topics_text()} {SCAN_OFFER}", match)
-        return Reply(first_time, match)
-
-    def _read_section(self, section_id: str, match: Match | None, *, from_start: bool = False,
-                      start: Start | None = None) -> Reply:
-        """Read a section from ``start``, else from where the match says the answer starts (the passage that
-        answers the question), or from its beginning when ``from_start`` or the match is about another
-        section. Only an answer to a question names its section first: a passage chosen by scanning was just
-        named."""
-        if start is None:
-            start = match.start if match is not None and match.section == section_id and not from_start else Start()
-        readings = self.library.readings(section_id, start)
-        if not readings:
-            return Reply(f"{NOT_IN_FACTSHEET} {self.topics_text()}", match)
-        self._reading = replace(self._reading, unread=readings, section=section_id, clarifying=(),
-                                misunderstood=0, continuing=True)
-        return self._read_next(match, announce=self._scan is None)
-
-    def _read_from_start(self, match: Match) -> Reply:
-        """ "From the start": the section answered last, from its beginning."""
-        if self._reading.section is None:
-            return Reply("I haven't read anything yet. " + self.topics_text(), match)
-        return self._read_section(self._reading.section, match, from_start=True)
-
-    def _read_next(self, match: Match | None, *, announce: bool) -> Reply:
-        reading, *rest = self._reading.unread
-        section = reading.section
-        self._reading = replace(self._reading, unread=tuple(rest))
-        passage = reading.text
-        if announce:
-            passage = f"From the factsheet section {self.library.spoken_title(section.id)}: {passage}"
-        elif reading.passage == 0 and reading.whole and not passage.lower().startswith(section.title.lower()):
-            passage = f"{section.title}. {passage}"
-        if rest:
-            passage = f"{passage} {OFFER_MORE}"
-        return Reply(passage, match, section=section.id, interrupt=True)
-
-    def _command(self, match: Match) -> tuple[Reply, Voice | None]:
-        command = Command(match.command or "")
-        if command not in _KEEPS_A_QUESTION_BACK:  # after "topics", a "yes" answers nothing asked before it
-            self._reading = replace(self._reading, clarifying=())
-        if command in (Command.YES, Command.NO) and self._reading.clarifying:
-            if self._moment.just_said():
-                return self._answer_clarify(command, match), None
-            self._reading = replace(self._reading, clarifying=())
-        if command is Command.STOP:
-            return Reply("", match, interrupt=True), None
-        if command is Command.IM_HERE:  # no alarm is sounding: nothing to do
-            return Reply("", match), None
-        if command is Command.REPEAT:
-            return Reply(self._reading.last_text or "I haven't said anything yet. " + self.topics_text(), match,
-                         section=self._reading.last_section, interrupt=True), None
-        if command in (Command.MORE, Command.YES):
-            if not self._offer_stands():
-                return Reply(NOTHING_TO_CONTINUE, match), None
-            if self._reading.unread:
-                return self._read_next(match, announce=False), None
-            return Reply("That is all I have on that. Ask another question, or say topics.", match), None
-        if command is Command.NO:
-            self._reading = replace(self._reading, unread=())
-            return Reply("Okay. Ask another question when you are ready.", match, interrupt=True), None
-        if command is Command.TOPICS:
-            return Reply(self.topics_text(), match, interrupt=True), None
-        if command is Command.FROM_START:
-            return self._read_from_start(match), None
-        return self._change_voice(command, match)
-
-    def _offer_stands(self) -> bool:
-        """What the assistant was reading may be continued: nothing unrelated was said since, and it was said
-        just now."""
-        return self._reading.continuing and self._moment.just_said()
-
-    def _answer_clarify(self, command: Command, match: Match) -> Reply:
-        first = self._reading.clarifying[0]
-        self._reading = replace(self._reading, clarifying=())
-        if command is Command.YES:
-            return self._read_section(first, match)
-        return Reply("Please ask again in other words, or say topics.", match)
-
-    def _change_voice(self, command: Command, match: Match) -> tuple[Reply, Voice | None]:
-        voice = self.voice
-        new_voice, done, at_limit = changed_voice(command, voice, self.status.normal_voice)
-        if new_voice == voice:
-            return Reply(at_limit, match), None
-        if self._moment.speaking and self.status.said:
-            # Carry on in the new voice from the sentence being read: the change itself is heard.
-            return Reply(self._rest_of_speech(), match, section=self.status.section, interrupt=True), new_voice
-        return Reply(done, match, interrupt=True), new_voice
-
-    def _rest_of_speech(self) -> str:
-        """What is being said, from the sentence playing now on (all of it if that is not known)."""
-        said, sentence = self.status.said, self.status.sentence
-        start = said.find(sentence) if sentence else -1
-        return said[start:] if start >= 0 else said
 
     def _show(self, **changes: object) -> None:
         shown_state = changes.get("state")
@@ -999,40 +782,6 @@ class Conversation:
             section = changes["section"]
             changes["reading"] = self.library.spoken_title(section) if isinstance(section, str) else ""
         self.status = replace(self.status, **changes)  # type: ignore[arg-type]
-
-
-def _worth_repeating(reply: Reply, match: Match, *, voice_changed: bool) -> bool:
-    """What "repeat" says again: answers, passages, refusals and the topics; not the replies to other commands,
-    nor the rest of a passage read on after a voice change (repeat says the whole passage), nor "Did you say
-    slower?" (the answer before it stays what repeat says), nor "Sorry, I didn't catch that": a "repeat" that was
-    not caught, said again, wants the answer before it."""
-    if match.offered_command or match.uncertain:
-        return False
-    if match.kind is not MatchKind.COMMAND or match.command == Command.TOPICS:
-        return True
-    return bool(reply.section) and not voice_changed
-
-
-def _changes_the_voice(match: Match) -> bool:
-    return match.kind is MatchKind.COMMAND and match.command in VOICE_CHANGES
-
-
-def _is_yes(match: Match) -> bool:
-    return match.kind is MatchKind.COMMAND and match.command == Command.YES
-
-
-def _keeps_the_thread(match: Match) -> bool:
-    """Replies to these commands, and the question whether one was said, leave what was being read open for
-    "more"."""
-    if match.offered_command:
-        return match.offered_command in _THREAD_KEEPING_COMMANDS
-    return match.kind is MatchKind.COMMAND and match.command in _THREAD_KEEPING_COMMANDS
-
-
-_THREAD_KEEPING_COMMANDS = frozenset({Command.STOP, Command.REPEAT, Command.MORE, Command.YES, *VOICE_CHANGES})
-
-_KEEPS_A_QUESTION_BACK = _THREAD_KEEPING_COMMANDS | {Command.NO}
-"""Commands after which "Do you mean A, or B?" still stands ("no" answers it); any other ends it."""
 
 
 def _problems_notice(problems: Sequence[Problem]) -> str:
