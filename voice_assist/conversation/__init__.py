@@ -35,7 +35,6 @@ from voice_assist.conversation.answering import (
     SCAN_OFFER,
 )
 from voice_assist.conversation.core import (
-    CHOSEN_BY_SCANNING,
     MICROPHONE_BACK,
     PROBLEMS_NAMED_ALOUD,
     UNDO_SAME_SOUND_SECONDS,
@@ -65,6 +64,9 @@ from voice_assist.conversation.listening import (
 )
 from voice_assist.conversation.moment import (
     OFFER_SECONDS,
+)
+from voice_assist.conversation.scanner import (
+    CHOSEN_BY_SCANNING,
 )
 
 __all__ = [

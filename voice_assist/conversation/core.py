@@ -22,8 +22,8 @@ from voice_assist.by_example import combined, vouches
 from voice_assist.commands import Command
 from voice_assist.confidence import described, tiered
 from voice_assist.config import Settings
-from voice_assist.content import Library, Start
-from voice_assist.conversation.adjustments import SCANNING_SETTINGS, changed_scanning
+from voice_assist.content import Library
+from voice_assist.conversation.adjustments import SCANNING_SETTINGS
 from voice_assist.conversation.answering import FORGET_QUESTION, SAY_YES_AGAIN, Answering, Deletion, Thread
 from voice_assist.conversation.help import ALARM_OFF, HELP_SIGNAL_WINDOW, HELP_SIGNALS, HelpSignals
 from voice_assist.conversation.listening import (
@@ -39,11 +39,11 @@ from voice_assist.conversation.listening import (
     taken_over_speech,
 )
 from voice_assist.conversation.moment import Moment
+from voice_assist.conversation.scanner import Scanner
 from voice_assist.events import (
     Action,
     AlarmFailed,
     CaregiverKey,
-    ChangeScanning,
     ChangeVoice,
     ContinueUtterance,
     DecodeAfresh,
@@ -88,13 +88,7 @@ from voice_assist.match import Match, Matcher, MatchKind
 from voice_assist.problems import Problem
 from voice_assist.scanning import (
     START_SCANNING,
-    STOPPED_SCANNING,
-    Option,
-    OptionKind,
     Scan,
-    after_answer_menu,
-    passage_menu,
-    topic_menu,
 )
 
 log = logging.getLogger(__package__)
@@ -108,10 +102,6 @@ PROBLEMS_NAMED_ALOUD = 2
 
 UNDO_SAME_SOUND_SECONDS = 0.05
 """A sound's end (its start = end - length) and a selection made at its start are the same sound within this."""
-
-CHOSEN_BY_SCANNING = "(chosen by scanning)"
-"""What the screen and the caregiver's record show as heard for a passage chosen by a sound or the switch."""
-
 
 @dataclass(frozen=True)
 class _Before:
@@ -145,7 +135,8 @@ class Conversation:
         self._answering = Answering(library)
         self._listening = Listening()
         self._moment = Moment()
-        self._scan: Scan | None = None
+        self._scanner = Scanner(self._answering, say=self._say, show=self._show, fall_quiet=self._fall_quiet,
+                                way_in=scanning_way_in)
         self._help_signals = HelpSignals()
         self._alarm_on = False
         """The call for help sounds: the screen shows ALARM whatever else happens, until it is stopped."""
@@ -204,7 +195,7 @@ class Conversation:
         if event.typed:
             how_to_ask = "Type a question and press Enter. " + self.topics_text()
         elif self.scanning_way_in:
-            self._scan = Scan(topic_menu(self.library))
+            self._scanner.greeted()
             how_to_ask = f"Hello. I will read the topics one at a time. {START_SCANNING}"
         elif event.enrol:
             return self._learning_turn(enrolment.begin(self._enrollable), before=_problems_notice(event.problems))
@@ -254,7 +245,7 @@ class Conversation:
             return [] if heard.afresh else self._heard_while_learning(heard)
         if heard.afresh:
             return self._heard_afresh(heard)
-        if self._scan is not None or self.alarm_sounding:
+        if self._scanner.active or self.alarm_sounding:
             return self._heard_aside(heard)
         learning = None if self._listening.over_speech(heard.speaking) else self._learning_asked(
             next(iter(guesses(heard.alternatives)), ""))
@@ -338,8 +329,8 @@ class Conversation:
         if self._help_signals.held_long(silence.at) and not self.alarm_sounding:
             self._help_signals = replace(self._help_signals, switch_down_at=None)
             return self._call_for_help("the switch was held down")
-        if self._scan is not None:
-            return self._scan_on(silence)
+        if self._scanner.active:
+            return self._scanner.quiet(silence, self._moment, self.scanning.seconds)
         if self._enrolment is not None:
             return self._quiet_while_learning(silence)
         fragment = self._listening.fragment
@@ -421,11 +412,11 @@ class Conversation:
         it turns out to be talk (``_sound_ended``)."""
         if self.alarm_sounding or self._enrolment is not None:  # learning takes sounds as the user's takes
             return []
-        before = _Before(sound.at, self._scan, self._answering.thread)
-        if self._scan is not None:
-            actions = self._select(sound.at)
+        before = _Before(sound.at, self._scanner.scan, self._answering.thread)
+        if self._scanner.active:
+            actions = self._scanner.select(self._moment)
         elif self.scanning_way_in:
-            actions = self._start_scanning(sound.at)
+            actions = self._start_scanning()
         else:
             return []
         self._before_sound = before if actions else None
@@ -443,8 +434,8 @@ class Conversation:
             first = self._help_signals.sound_starts[0]
             return self._call_for_help(f"{self.help_sounds} short sounds in {sound.at - first:.1f} s")
         offer_stands = self._answering.thread.scan_offered and self._moment.just_said() and self._enrolment is None
-        if self._scan is None and offer_stands and not self.scanning_way_in:
-            return self._start_scanning(sound.at)  # a short sound, not talk, takes the offer (and may begin a call)
+        if not self._scanner.active and offer_stands and not self.scanning_way_in:
+            return self._start_scanning()  # a short sound, not talk, takes the offer (and may begin a call)
         return []
 
     def _undo_for_talk(self, onset: float) -> list[Action]:
@@ -454,9 +445,9 @@ class Conversation:
         if before is None or abs(before.at - onset) > UNDO_SAME_SOUND_SECONDS or self.alarm_sounding:
             return []
         log.info("That sound was talk, not a selection: undone")
-        self._scan, self._answering.thread = before.scan, before.thread
-        self._moment = replace(self._moment, quiet_since=self._moment.now)
-        self._show(state=State.SCANNING if self._scan is not None else State.LISTENING, said="", section=None)
+        self._scanner.scan, self._answering.thread = before.scan, before.thread
+        self._fall_quiet(self._moment.now)
+        self._show(state=State.SCANNING if self._scanner.active else State.LISTENING, said="", section=None)
         return [Reply("", interrupt=True)]
 
     def _switch_changed(self, change: SwitchChanged) -> list[Action]:
@@ -478,120 +469,13 @@ class Conversation:
         if self._enrolment is not None:
             log.info("A press of the switch while learning the voice: not taken (say stop learning)")
             return []
-        return self._select(change.at) if self._scan is not None else self._start_scanning(change.at)
+        return self._scanner.select(self._moment) if self._scanner.active else self._start_scanning()
 
-    def _start_scanning(self, at: float) -> list[Action]:
+    def _start_scanning(self) -> list[Action]:
+        """Scanning starts now: nothing read goes on, no question asked stands, no half question waits."""
         self._answering.thread = self._answering.thread.interrupted()
-        self._scan = Scan(topic_menu(self.library), selected_at=at)
         self._listening = replace(self._listening, fragment=None)
-        log.info("Scanning the topics")
-        return self._next_option(intro=START_SCANNING)
-
-    def _scan_on(self, silence: Silence) -> list[Action]:
-        """After an option (or a passage) and a pause of the scanning pace, the next option."""
-        quiet_since = self._moment.quiet_since
-        if silence.speaking or quiet_since is None or silence.at - quiet_since < self.scanning.seconds:
-            return []
-        return self._next_option()
-
-    def _next_option(self, *, intro: str = "") -> list[Action]:
-        assert self._scan is not None
-        scan = self._scan.advanced(self._moment.now)
-        if scan.exhausted:
-            return self._stop_scanning(f"{STOPPED_SCANNING} {self._how_to_scan_again()}")
-        self._scan = scan
-        option = scan.menu[scan.index]
-        log.info("Option %r", option.label)
-        self._show(section=option.section if option.kind is OptionKind.TOPIC else None)
-        return self._say(f"{intro} {option.label}".strip(), interrupt=True)
-
-    def _how_to_scan_again(self) -> str:
-        return "Make a sound to start again." if self.scanning_way_in else "Say scan to start again."
-
-    def _select(self, at: float) -> list[Action]:
-        """A sound or a press while scanning: stops a passage being read, or picks the option."""
-        scan = self._scan
-        assert scan is not None
-        if scan.locked(at):
-            return []
-        if scan.answering:
-            log.info("Stopped reading by a sound or the switch")
-            self._scan = replace(scan, selected_at=at, answering=False)
-            self._moment = replace(self._moment, quiet_since=at)
-            self._show(state=State.SCANNING, said="")
-            return [Reply("", interrupt=True)]
-        option = scan.chosen(at)
-        if option is None:
-            return []
-        log.info("Selected %r by a sound or the switch", option.label)
-        self._scan = replace(scan, selected_at=at)
-        return self._choose(option)
-
-    def _choose(self, option: Option) -> list[Action]:
-        assert self._scan is not None
-        scan = replace(self._scan, index=-1, rounds=0)
-        kind = option.kind
-        if kind is OptionKind.STOP:
-            return self._stop_scanning(f"Okay. {self._how_to_scan_again()}")
-        if kind is OptionKind.TOPIC and option.section is not None:
-            menu = passage_menu(self.library, option.section)
-            if len(menu) == 2:  # one passage, and "back": read it
-                return self._read_chosen(replace(scan, topic=option.section), menu[0])
-            self._scan = replace(scan, menu=menu, topic=option.section)
-        elif kind is OptionKind.PASSAGE:
-            return self._read_chosen(scan, option)
-        elif kind is OptionKind.REPEAT and self._answering.thread.last_text:
-            self._scan = replace(scan, answering=True)
-            log.info("Reading %s again by scanning", self._answering.thread.last_section)
-            return self._say(self._answering.thread.last_text, interrupt=True)
-        elif kind is OptionKind.MORE and self._answering.thread.unread:
-            return self._read_on(scan, self._answering.read_next(None, announce=False))
-        elif kind is OptionKind.BACK and scan.topic is not None:
-            self._scan = replace(scan, menu=passage_menu(self.library, scan.topic))
-        else:
-            self._scan = replace(scan, menu=topic_menu(self.library))
-        return self._next_option()
-
-    def _read_chosen(self, scan: Scan, option: Option) -> list[Action]:
-        self._scan = scan
-        assert option.section is not None
-        reply = self._answering.read_section(option.section, None, start=Start(option.passage), announce=False)
-        return self._read_on(scan, reply)
-
-    def _read_on(self, scan: Scan, reply: Reply) -> list[Action]:
-        """Read a passage while scanning; a sound stops it, and the options for what next follow it."""
-        self._scan = replace(scan, answering=True, menu=after_answer_menu(has_more=bool(self._answering.thread.unread)))
-        self._answering.thread = self._answering.thread.repeating(reply)
-        self._show(section=reply.section, heard=CHOSEN_BY_SCANNING)
-        log.info("Reading %s by scanning", reply.section)
-        return self._say(reply.text, interrupt=True, section=reply.section)
-
-    def _stop_scanning(self, said: str) -> list[Action]:
-        self._scan = None
-        log.info("Scanning stopped")
-        return self._say(said, interrupt=True)
-
-    def _steer_scanning(self, command: Command | None, match: Match) -> list[Action]:
-        """Speech while scanning: "stop" (or "no") ends it, "scan" starts it again, the rest is not taken. For a
-        user who does not speak, "stop" is not taken: their hum was heard as "stop" and ended scanning in
-        silence (scripts/bench_scanning.py); the "Stop scanning" option, or any key, ends it instead."""
-        if command in (Command.STOP, Command.NO) and not self.scanning_way_in:
-            log.info("Heard %r while scanning: scanning stopped", match.heard)
-            self._scan = None
-            self._show(state=State.LISTENING, said="", heard=match.heard)
-            return [Reply("", match, interrupt=True)]
-        if command is Command.SCAN:
-            return self._start_scanning(self._moment.now)
-        log.info("Heard %r while scanning: not taken", match.heard)
-        return []
-
-    def _change_scanning(self, command: Command, match: Match) -> list[Action]:
-        """ "scan slower" / "scan faster" / "more sensitive" / "less sensitive", by the caregiver or the user."""
-        changed, said = changed_scanning(command, self.scanning)
-        if changed == self.scanning:
-            return [Reply("That is as far as it goes.", match)]
-        self._show(scanning=changed, heard=match.heard)
-        return [ChangeScanning(changed), *self._say(said, interrupt=True)]
+        return self._scanner.begin(self._moment)
 
     def _help_or_scanning(self, match: Match, heard: str) -> list[Action] | None:
         """The reply when the alarm sounds, help is called or scanning is steered; None otherwise. While the alarm
@@ -602,19 +486,20 @@ class Conversation:
         if command is Command.HELP_ME:
             return self._call_for_help(f"heard {heard!r}")
         if command in SCANNING_SETTINGS:
-            return self._change_scanning(command, match)
-        if self._scan is not None:
-            return self._steer_scanning(command, match)
+            return self._scanner.change(command, match, self.scanning)
         if command is Command.SCAN:
-            self._show(heard=heard, section=None)
-            return self._start_scanning(self._moment.now)
+            if not self._scanner.active:
+                self._show(heard=heard, section=None)
+            return self._start_scanning()  # again from the topics, if it was scanning
+        if self._scanner.active:
+            return self._scanner.steer(command, match)
         return None
 
     # --- the call for help
 
     def _call_for_help(self, why: str) -> list[Action]:
         log.warning("Calling for help: %s", why)
-        self._scan = None
+        self._scanner.scan = None
         self._help_signals = replace(self._help_signals, sound_starts=())
         self._answering.thread = self._answering.thread.interrupted()
         self._listening = replace(self._listening, answering_over_speech=False, fragment=None)
@@ -636,8 +521,8 @@ class Conversation:
             return self._silence_alarm("")
         if self._enrolment is not None:
             return self._learning_turn(enrolment.stop(self._enrolment), interrupt=True)
-        if self._scan is not None:
-            return self._stop_scanning(f"{STOPPED_SCANNING} {self._how_to_scan_again()}")
+        if self._scanner.active:
+            return self._scanner.end()
         return []
 
     def _switch_trouble(self, trouble: SwitchTrouble) -> list[Action]:
@@ -762,6 +647,10 @@ class Conversation:
             self._show(state=State.LISTENING, said="")
         return actions
 
+    def _fall_quiet(self, at: float) -> None:
+        """The assistant's voice stopped at ``at``."""
+        self._moment = replace(self._moment, quiet_since=at)
+
     def _say(self, text: str, *, interrupt: bool = False, section: str | None = None) -> list[Action]:
         """Say ``text`` (read from ``section``, if it is the factsheet's), and show it being said."""
         self._show(state=State.SPEAKING, said=text)
@@ -772,7 +661,7 @@ class Conversation:
         shown_state = changes.get("state")
         if self._alarm_on and shown_state is not None:
             changes["state"] = State.ALARM
-        elif self._scan is not None and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
+        elif self._scanner.active and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
             changes["state"] = State.SCANNING
         elif self._enrolment is not None and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
             changes["state"] = State.LEARNING
