@@ -62,11 +62,11 @@ from voice_assist.conversation.listening import (
     SAME_PAUSE_SECONDS,
     UNFINISHED_ENDINGS,
 )
-from voice_assist.conversation.moment import (
-    OFFER_SECONDS,
-)
 from voice_assist.conversation.scanner import (
     CHOSEN_BY_SCANNING,
+)
+from voice_assist.conversation.stage import (
+    OFFER_SECONDS,
 )
 
 __all__ = [

@@ -15,7 +15,7 @@ from enum import Enum
 from voice_assist.commands import Command
 from voice_assist.content import Library, Reading, Start
 from voice_assist.conversation.adjustments import VOICE_CHANGES, changed_voice
-from voice_assist.conversation.moment import Moment
+from voice_assist.conversation.stage import Moment
 from voice_assist.events import Reply, Status, Voice
 from voice_assist.match import Match, MatchKind
 

@@ -26,6 +26,7 @@ from voice_assist.content import Library
 from voice_assist.conversation.adjustments import SCANNING_SETTINGS
 from voice_assist.conversation.answering import FORGET_QUESTION, SAY_YES_AGAIN, Answering, Deletion, Thread
 from voice_assist.conversation.help import ALARM_OFF, HELP_SIGNAL_WINDOW, HELP_SIGNALS, HelpSignals
+from voice_assist.conversation.learning import Learner
 from voice_assist.conversation.listening import (
     AFRESH_MAX_SECONDS,
     FAULT_NOTICE_SECONDS,
@@ -38,8 +39,8 @@ from voice_assist.conversation.listening import (
     sounds_finished,
     taken_over_speech,
 )
-from voice_assist.conversation.moment import Moment
 from voice_assist.conversation.scanner import Scanner
+from voice_assist.conversation.stage import Moment
 from voice_assist.events import (
     Action,
     AlarmFailed,
@@ -47,11 +48,9 @@ from voice_assist.events import (
     ChangeVoice,
     ContinueUtterance,
     DecodeAfresh,
-    DropTakes,
     EndUtterance,
     Event,
     ForgetHistory,
-    ForgetVoice,
     Heard,
     HeardSoFar,
     HistoryForgotten,
@@ -142,9 +141,7 @@ class Conversation:
         """The call for help sounds: the screen shows ALARM whatever else happens, until it is stopped."""
         self._before_sound: _Before | None = None
         """The scan and the reading as they were before the last sound selected: undone if it was talk."""
-        self._enrollable = enrolment.enrollable_phrases(library)
-        self._enrolment: enrolment.Enrolment | None = None
-        """Set while the user's voice is being learned."""
+        self._learner = Learner(library, say=self._say, show=self._show)
         self._handlers: dict[type, Callable[[Any], list[Action]]] = {
             Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
             Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
@@ -155,7 +152,7 @@ class Conversation:
             HistoryForgotten: self._history_forgotten, SoundStarted: self._sound_started,
             SoundEnded: self._sound_ended, SwitchChanged: self._switch_changed, CaregiverKey: self._caregiver_key,
             SwitchTrouble: self._switch_trouble, AlarmFailed: self._alarm_failed,
-            TakeMeasured: self._take_measured, TakesSaved: self._takes_saved, VoiceForgotten: self._voice_forgotten,
+            TakeMeasured: self._take_measured, TakesSaved: self._learner.saved, VoiceForgotten: self._learner.forgotten,
         }
 
     @property
@@ -198,7 +195,7 @@ class Conversation:
             self._scanner.greeted()
             how_to_ask = f"Hello. I will read the topics one at a time. {START_SCANNING}"
         elif event.enrol:
-            return self._learning_turn(enrolment.begin(self._enrollable), before=_problems_notice(event.problems))
+            return self._learning_turn(self._learner.begin(), before=_problems_notice(event.problems))
         else:
             how_to_ask = self.greeting()
         return self._say(_problems_notice(event.problems) + how_to_ask)
@@ -223,13 +220,13 @@ class Conversation:
     def _paused(self, pause: Paused) -> list[Action]:
         """At a short pause, see whether the question is complete; over our own speech, look for a command."""
         self._listening = self._listening.at_pause(pause)
-        if self._enrolment is not None:  # a take ends at the full end_silence, never early
+        if self._learner.active:  # a take ends at the full end_silence, never early
             return []
         self._listening, actions = self._listening.checks_at_pause(pause, self.quick_end_silence)
         return actions
 
     def _heard_so_far(self, partial: HeardSoFar) -> list[Action]:
-        if self._enrolment is not None:
+        if self._learner.active:
             return []
         if not self._listening.over_speech(partial.speaking):
             return [TryFinishing()] if partial.text else []
@@ -241,7 +238,7 @@ class Conversation:
         return [EndUtterance(), *self._reply_to(command, command.heard)]
 
     def _heard(self, heard: Heard) -> list[Action]:
-        if self._enrolment is not None:
+        if self._learner.active:
             return [] if heard.afresh else self._heard_while_learning(heard)
         if heard.afresh:
             return self._heard_afresh(heard)
@@ -331,8 +328,8 @@ class Conversation:
             return self._call_for_help("the switch was held down")
         if self._scanner.active:
             return self._scanner.quiet(silence, self._moment, self.scanning.seconds)
-        if self._enrolment is not None:
-            return self._quiet_while_learning(silence)
+        if self._learner.active:
+            return self._learning_turn(self._learner.quiet(silence, self._moment))
         fragment = self._listening.fragment
         if fragment is not None and fragment.lapsed(silence.at):
             self._listening = replace(self._listening, fragment=None)
@@ -410,7 +407,7 @@ class Conversation:
     def _sound_started(self, sound: SoundStarted) -> list[Action]:
         """A sound selects while scanning, and starts scanning when that is the way in. What it did is undone if
         it turns out to be talk (``_sound_ended``)."""
-        if self.alarm_sounding or self._enrolment is not None:  # learning takes sounds as the user's takes
+        if self.alarm_sounding or self._learner.active:  # learning takes sounds as the user's takes
             return []
         before = _Before(sound.at, self._scanner.scan, self._answering.thread)
         if self._scanner.active:
@@ -433,7 +430,7 @@ class Conversation:
         if self._help_signals.sounds_call(self.help_sounds) and not self.alarm_sounding:
             first = self._help_signals.sound_starts[0]
             return self._call_for_help(f"{self.help_sounds} short sounds in {sound.at - first:.1f} s")
-        offer_stands = self._answering.thread.scan_offered and self._moment.just_said() and self._enrolment is None
+        offer_stands = self._answering.thread.scan_offered and self._moment.just_said() and not self._learner.active
         if not self._scanner.active and offer_stands and not self.scanning_way_in:
             return self._start_scanning()  # a short sound, not talk, takes the offer (and may begin a call)
         return []
@@ -466,7 +463,7 @@ class Conversation:
         if self._help_signals.presses_call:
             self._help_signals = replace(self._help_signals, presses=())
             return self._call_for_help(f"{HELP_SIGNALS} presses of the switch in {HELP_SIGNAL_WINDOW:g} s")
-        if self._enrolment is not None:
+        if self._learner.active:
             log.info("A press of the switch while learning the voice: not taken (say stop learning)")
             return []
         return self._scanner.select(self._moment) if self._scanner.active else self._start_scanning()
@@ -503,8 +500,7 @@ class Conversation:
         self._help_signals = replace(self._help_signals, sound_starts=())
         self._answering.thread = self._answering.thread.interrupted()
         self._listening = replace(self._listening, answering_over_speech=False, fragment=None)
-        learning: list[Action] = [DropTakes()] if self._enrolment is not None else []
-        self._enrolment = None
+        learning = self._learner.dropped()
         self._alarm_on = True
         self._show(state=State.ALARM, said="", section=None, learning=None)
         return [Reply("", interrupt=True), *learning, SoundAlarm(why)]
@@ -519,8 +515,8 @@ class Conversation:
         """A caregiver's key stops the alarm, learning the user's voice, or scanning, whichever is going on."""
         if self.alarm_sounding:
             return self._silence_alarm("")
-        if self._enrolment is not None:
-            return self._learning_turn(enrolment.stop(self._enrolment), interrupt=True)
+        if self._learner.active:
+            return self._learning_turn(self._learner.stop(), interrupt=True)
         if self._scanner.active:
             return self._scanner.end()
         return []
@@ -538,79 +534,38 @@ class Conversation:
 
     def _learning_asked(self, said: str, *, typed: bool = False) -> list[Action] | None:
         """ "learn my voice", "learn stop again" or "forget my voice" said whole; None for anything else."""
-        request = enrolment.requested(said, self._enrollable)
+        request = self._learner.requested(said)
         if request is None:
             return None
-        log.info("Heard %r → %s", said, "forget my voice" if request.forget else f"learn {len(request.learn)} "
-                 "phrases")
         self._answering.thread = self._answering.thread.closed(asking=Deletion.VOICE if request.forget else None)
         self._show(heard=said, section=None)
         if request.forget:
             return self._say(enrolment.FORGET_VOICE_QUESTION, interrupt=True)
         if typed:
             return self._say(enrolment.NEEDS_MICROPHONE)
-        return self._learning_turn(enrolment.begin(request.learn), interrupt=True)
+        return self._learning_turn(self._learner.begin(request.learn), interrupt=True)
 
-    def _learning_turn(self, turn: enrolment.Turn, *, interrupt: bool = False, before: str = "") -> list[Action]:
-        """Go on as learning says: its actions first, then its words (none: wait for the loop's report)."""
-        self._enrolment = turn.enrolment
+    def _learning_turn(self, turn: enrolment.Turn | None, *, interrupt: bool = False,
+                       before: str = "") -> list[Action]:
+        """Go on as learning says (None: nothing to do); no half question waits for its rest meanwhile."""
+        if turn is None:
+            return []
         self._listening = replace(self._listening, fragment=None)
-        self._show(learning=turn.enrolment.progress if turn.enrolment is not None else None)
-        text = f"{before}{turn.text}"
-        if text:
-            return [*turn.actions, *self._say(text, interrupt=interrupt)]
-        self._show(state=State.LISTENING if turn.enrolment is None else State.THINKING)
-        return list(turn.actions)
+        return self._learner.go_on(turn, interrupt=interrupt, before=before)
 
     def _heard_while_learning(self, heard: Heard) -> list[Action]:
         """An utterance while learning: a take, or the way out (the recognizer's words act on nothing else)."""
-        assert self._enrolment is not None
         spoke_over = self._listening.over_speech(heard.speaking)
         self._listening = replace(self._listening, spoke_over=False, fragment=None)
         said = next(iter(guesses(heard.alternatives)), "")
         self._show(heard=said)
         if spoke_over:
-            log.info("Heard %r over my prompt: not a take", said)
             self._moment = replace(self._moment, quiet_since=None)  # the reminder counts from now
         ended: list[Action] = [EndUtterance()] if heard.at_pause else []
-        return ended + self._learning_turn(enrolment.heard(self._enrolment, said, spoke_over=spoke_over))
+        return ended + self._learning_turn(self._learner.heard(said, spoke_over=spoke_over))
 
     def _take_measured(self, take: TakeMeasured) -> list[Action]:
-        if self._enrolment is None:
-            return []
-        log.info("Take of %r: %.2f s of voice, distance %s", take.phrase, take.voiced_seconds, take.distance)
-        return self._learning_turn(enrolment.measured(self._enrolment, take))
-
-    def _quiet_while_learning(self, silence: Silence) -> list[Action]:
-        quiet_since = self._moment.quiet_since
-        if self._enrolment is None or silence.speaking or quiet_since is None \
-                or silence.at - quiet_since < enrolment.REMINDER_SECONDS:
-            return []
-        return self._learning_turn(enrolment.quiet(self._enrolment))
-
-    def _takes_saved(self, saved: TakesSaved) -> list[Action]:
-        """A phrase learned; if it could not be saved, learning stops, and the screen says why."""
-        if not saved.failed:
-            return []
-        self._enrolment = None
-        self._show(problem=f"The recordings of '{saved.phrase}' could not be saved: {saved.failed}", learning=None)
-        return [DropTakes(), *self._say("I could not save the recordings of your voice. A caregiver can see why "
-                                        "on the screen.", interrupt=True)]
-
-    def _forget_voice(self, heard: str) -> list[Action]:
-        log.info("Heard %r → forget my voice", heard)
-        self._show(state=State.THINKING, heard=heard, section=None, said="")
-        return [Reply("", interrupt=True), ForgetVoice()]
-
-    def _voice_forgotten(self, forgotten: VoiceForgotten) -> list[Action]:
-        if forgotten.failed:
-            self._show(problem=f"The recordings of the user's voice could not be deleted: {forgotten.failed}")
-            return self._say("I could not delete the recordings of your voice. A caregiver can see why on the "
-                             "screen.")
-        if not forgotten.takes:
-            return self._say("There were no recordings of your voice.")
-        return self._say(f"I deleted the {forgotten.takes} recordings of your voice. "
-                         "I will go by your words alone.")
+        return self._learning_turn(self._learner.measured(take))
 
     # --- replies
 
@@ -628,7 +583,7 @@ class Conversation:
             return beyond_questions
         answering.thread = replace(answering.thread, scan_offered=False)
         if confirmed is not None:
-            return self._forget_history(heard) if confirmed is Deletion.HISTORY else self._forget_voice(heard)
+            return self._forget_history(heard) if confirmed is Deletion.HISTORY else self._learner.forget(heard)
         if match.kind is MatchKind.COMMAND and match.command == Command.FORGET_HISTORY:
             answering.ask_to_delete(Deletion.HISTORY)
             self._show(heard=heard, section=None)
@@ -663,7 +618,7 @@ class Conversation:
             changes["state"] = State.ALARM
         elif self._scanner.active and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
             changes["state"] = State.SCANNING
-        elif self._enrolment is not None and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
+        elif self._learner.active and shown_state not in (None, State.ALARM, State.NO_MICROPHONE):
             changes["state"] = State.LEARNING
         if "said" in changes:
             changes.setdefault("sentence", "")  # nothing of what is said now has been heard yet

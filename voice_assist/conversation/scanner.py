@@ -2,7 +2,7 @@
 one (a topic, a passage, read it again, more, back, stop scanning).
 
 The ``Scanner`` owns the scan; it reads passages through ``Answering``, and says and shows through the core's
-``Say`` and ``Show``. What starts scanning, and what a call for help or talk undoes, is the core's.
+``Say`` and ``Show`` (``stage.py``). What starts scanning, and what a call for help or talk undoes, is the core's.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
 
 from voice_assist.commands import Command
 from voice_assist.content import Start
 from voice_assist.conversation.adjustments import changed_scanning
 from voice_assist.conversation.answering import Answering
-from voice_assist.conversation.moment import Moment
+from voice_assist.conversation.stage import Moment, Say, Show
 from voice_assist.events import Action, ChangeScanning, Reply, Scanning, Silence, State
 from voice_assist.match import Match
 from voice_assist.scanning import (
@@ -34,18 +33,6 @@ log = logging.getLogger(__package__)
 
 CHOSEN_BY_SCANNING = "(chosen by scanning)"
 """What the screen and the caregiver's record show as heard for a passage chosen by a sound or the switch."""
-
-
-class Say(Protocol):
-    """Say ``text`` (read from ``section``, if it is the factsheet's), and show it being said."""
-
-    def __call__(self, text: str, *, interrupt: bool = False, section: str | None = None) -> list[Action]: ...
-
-
-class Show(Protocol):
-    """Change what the screen shows (``Status`` fields)."""
-
-    def __call__(self, **changes: object) -> None: ...
 
 
 class Scanner:

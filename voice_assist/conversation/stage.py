@@ -1,8 +1,12 @@
-"""The clock and the assistant's own voice, as of the event being handled: all the modes go by it."""
+"""What every mode shares with the core: the moment of the event being handled (the clock and the assistant's
+own voice), and the core's ways to say something and to change what the screen shows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
+
+from voice_assist.events import Action
 
 OFFER_SECONDS = 30.0
 """How long after the assistant falls silent a "yes" or "more" still takes up what it offered ("Do you want
@@ -24,3 +28,15 @@ class Moment:
     def just_said(self) -> bool:
         """The assistant is speaking, or fell silent at most ``OFFER_SECONDS`` ago."""
         return self.quiet_since is None or self.now - self.quiet_since <= OFFER_SECONDS
+
+
+class Say(Protocol):
+    """Say ``text`` (read from ``section``, if it is the factsheet's), and show it being said."""
+
+    def __call__(self, text: str, *, interrupt: bool = False, section: str | None = None) -> list[Action]: ...
+
+
+class Show(Protocol):
+    """Change what the screen shows (``Status`` fields)."""
+
+    def __call__(self, **changes: object) -> None: ...
