@@ -1,6 +1,6 @@
 """What the conversation core and the ones who drive it say to each other: events in (what happened), actions
 out (what to do), and the status the caregiver view shows. Small frozen dataclasses, no behaviour: the voice
-loop, ``voice-assist ask`` and the tests speak this language; ``conversation.py`` decides.
+loop, ``voice-assist ask`` and the tests speak this language; ``conversation/`` decides.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The hands-free loop: moves microphone audio through end-of-question detection and recognition, turns
 what happens into events for the conversation core, and carries out its actions.
 
-No decisions live here (they are in ``conversation.py``): only audio, the recognizer, the speaker, the
+No decisions live here (they are in ``conversation/``): only audio, the recognizer, the speaker, the
 view, the recordings and the history. One thread (the caller's) reads microphone frames and drives the core; the
 speaker has its own thread, and reports failures through ``speech_failed``.
 """

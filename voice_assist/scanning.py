@@ -3,7 +3,7 @@
 An AAC method: the assistant reads the topics one by one, then the passages of the chosen topic, with the
 commands (repeat, more, back, stop) among them; any sound the user can still make, or a switch, selects the
 option being read or just read. This module is pure: what the menus are, and which option a signal at a
-given moment picks. The conversation core (``conversation.py``) keeps the scan and the clock.
+given moment picks. The conversation core (``conversation/``) keeps the scan and the clock.
 """
 
 from __future__ import annotations

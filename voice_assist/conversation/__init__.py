@@ -8,6 +8,22 @@ no threads, no clock of its own (events carry the time): the voice loop
 so they answer by one policy, and it is tested with text alone.
 
 Everything spoken is either the factsheet's own words or one of the short fixed sentences here.
+
+By mode, each module with its own state and rules:
+
+- ``core.py``: ``Conversation``, the dispatch of events and what crosses modes (the screen, faults, the history,
+  the alarm, what one mode's event ends in another).
+- ``listening.py``: the current utterance: when it is over, what is taken over the assistant's voice, half a
+  question held for its rest.
+- ``answering.py``: answers and reading on ("Do you want more?"), questions back ("Do you mean A, or B?"),
+  yes-or-no questions ("Shall I delete ...?"), refusals, the commands that steer reading or change the voice.
+- ``scanner.py``: scanning: options read one at a time, picked by a sound or the switch.
+- ``help.py``: a call for help without words (short sounds, switch presses, a long press).
+- ``learning.py``: learning the user's voice, and forgetting it.
+- ``adjustments.py``: the voice and scanning settings that commands move a step at a time.
+- ``stage.py``: what the modes share with the core: the moment of the event, and how to say and show.
+
+This package names every constant that other modules use, and ``Conversation``.
 """
 
 from voice_assist.conversation.adjustments import (

@@ -1,13 +1,10 @@
-"""The conversation core: every decision the assistant makes, as a pure function of events.
+"""``Conversation``: the one place the conversation's state changes, ``handle`` an event, get the actions to take.
 
-Events come in (an utterance started, paused or was heard, a typed question, silence, speech output
-failed, the microphone went away...); actions go out (say this, change the voice, end the utterance,
-finish the recognizer and show me what it heard...); both are the small types of ``events.py``. No audio,
-no threads, no clock of its own (events carry the time): the voice loop
-(``loop.py``), ``voice-assist ask`` (typed and ``--wav``) and the keyboard mode all drive this one core,
-so they answer by one policy, and it is tested with text alone.
-
-Everything spoken is either the factsheet's own words or one of the short fixed sentences here.
+It hands each event to the mode it concerns (``listening``, ``answering``, ``scanner``, ``learning``, ``help``)
+and does what crosses modes: what the screen shows, the clock and the assistant's own voice (``Moment``), faults,
+the history, the alarm, and what an event of one mode ends in the others (a call for help ends scanning, learning
+and any question asked; scanning and learning drop a half question and the thread; talk undoes what its first
+sound selected).
 """
 
 from __future__ import annotations
@@ -89,6 +86,7 @@ from voice_assist.scanning import (
     START_SCANNING,
     Scan,
 )
+from voice_assist.voicing import SpeechSound
 
 log = logging.getLogger(__package__)
 
@@ -101,6 +99,7 @@ PROBLEMS_NAMED_ALOUD = 2
 
 UNDO_SAME_SOUND_SECONDS = 0.05
 """A sound's end (its start = end - length) and a selection made at its start are the same sound within this."""
+
 
 @dataclass(frozen=True)
 class _Before:
@@ -140,7 +139,7 @@ class Conversation:
         self._alarm_on = False
         """The call for help sounds: the screen shows ALARM whatever else happens, until it is stopped."""
         self._before_sound: _Before | None = None
-        """The scan and the reading as they were before the last sound selected: undone if it was talk."""
+        """The scan and the thread as they were before the last sound selected: undone if it was talk."""
         self._learner = Learner(library, say=self._say, show=self._show)
         self._handlers: dict[type, Callable[[Any], list[Action]]] = {
             Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
@@ -248,12 +247,7 @@ class Conversation:
             next(iter(guesses(heard.alternatives)), ""))
         if learning is not None:
             return [EndUtterance(), *learning] if heard.at_pause else learning
-        texts = guesses(heard.alternatives)
-        alone = self.matcher.match(texts)
-        fragment = self._listening.fragment if self._listening.joins_fragment(alone, heard.speaking) else None
-        sound = None if fragment else heard.sound  # a half question's first words had their own
-        alternatives = fragment.before(texts) if fragment else texts
-        match = combined(self.matcher.match(alternatives) if fragment else alone, heard.example, self.library)
+        match, alternatives, sound = self._matched(heard)
         said = match.heard or (alternatives[0] if alternatives else "")
         if heard.at_pause:
             if not (makes_sense(match) and sounds_finished(said)):
@@ -263,17 +257,41 @@ class Conversation:
         self._listening = replace(self._listening, spoke_over=False)
         ended: list[Action] = [EndUtterance()] if heard.at_pause else []
         if spoke_over and (not taken_over_speech(match) or self._listening.is_own_echo(match, self.status.said)):
-            log.info("Ignored %r heard while speaking (only commands are taken then)", said)
-            self._show(state=State.SPEAKING if heard.speaking else State.LISTENING)
-            worth_a_second_opinion = heard.speaking and not heard.at_pause and heard.seconds <= AFRESH_MAX_SECONDS
-            return [*ended, DecodeAfresh()] if worth_a_second_opinion else ended
+            return ended + self._ignored_over_speech(heard, said)
         self._listening = replace(self._listening, answering_over_speech=spoke_over, fragment=None)
         if not (spoke_over or heard.at_pause or heard.whole) and is_fragment(match, said):
-            log.info("Heard %r: half a question, waiting for the rest", said)
-            fragment = Fragment(tuple(alternatives), heard.at, heard.word_confidences, heard.sound)
-            self._listening = replace(self._listening, fragment=fragment)
-            self._show(state=State.HEARING, heard=f"{said} …")
-            return []
+            return self._held_for_its_rest(heard, alternatives, said)
+        return ended + self._reply_to(self._weighed(match, heard, said, alternatives, sound), said)
+
+    def _matched(self, heard: Heard) -> tuple[Match, list[str], SpeechSound | None]:
+        """What ``heard`` matches, the guesses matched (after a half question waiting for its rest, if it is
+        that), and the sound to weigh it by (None after a half question: its first words had their own)."""
+        texts = guesses(heard.alternatives)
+        alone = self.matcher.match(texts)
+        fragment = self._listening.fragment if self._listening.joins_fragment(alone, heard.speaking) else None
+        sound = None if fragment else heard.sound
+        alternatives = fragment.before(texts) if fragment else texts
+        match = combined(self.matcher.match(alternatives) if fragment else alone, heard.example, self.library)
+        return match, alternatives, sound
+
+    def _ignored_over_speech(self, heard: Heard, said: str) -> list[Action]:
+        """Over the assistant's voice only some commands are taken; a short utterance gets a second opinion."""
+        log.info("Ignored %r heard while speaking (only commands are taken then)", said)
+        self._show(state=State.SPEAKING if heard.speaking else State.LISTENING)
+        worth_a_second_opinion = heard.speaking and not heard.at_pause and heard.seconds <= AFRESH_MAX_SECONDS
+        return [DecodeAfresh()] if worth_a_second_opinion else []
+
+    def _held_for_its_rest(self, heard: Heard, alternatives: list[str], said: str) -> list[Action]:
+        log.info("Heard %r: half a question, waiting for the rest", said)
+        fragment = Fragment(tuple(alternatives), heard.at, heard.word_confidences, heard.sound)
+        self._listening = replace(self._listening, fragment=fragment)
+        self._show(state=State.HEARING, heard=f"{said} …")
+        return []
+
+    def _weighed(self, match: Match, heard: Heard, said: str, alternatives: list[str],
+                 sound: SpeechSound | None) -> Match:
+        """``match`` as the recognizer's confidence and the sound's voicing let it stand (unless an example of the
+        user's voice vouches for it), logged."""
         best_guess = alternatives[0] if alternatives else ""  # with a half question heard before in front
         if not vouches(heard.example):
             match = tiered(match, best_guess, heard.word_confidences, sound=sound)
@@ -281,7 +299,7 @@ class Conversation:
         details = [f"score {match.score:.0f}", described(best_guess, heard.word_confidences),
                    *([str(sound)] if sound else []), *([self.status.engine] if self.status.engine else [])]
         log.info("Heard %r → %s %s (%s)", said, match.kind, chosen, ", ".join(details))
-        return ended + self._reply_to(match, said)
+        return match
 
     def _heard_afresh(self, heard: Heard) -> list[Action]:
         """A second opinion on an utterance over speech: only "stop" is taken from it, at worst a silence; and
@@ -332,13 +350,17 @@ class Conversation:
             return self._learning_turn(self._learner.quiet(silence, self._moment))
         fragment = self._listening.fragment
         if fragment is not None and fragment.lapsed(silence.at):
-            self._listening = replace(self._listening, fragment=None)
-            words = self.matcher.match(list(fragment.alternatives))
-            match = tiered(words, fragment.alternatives[0], fragment.word_confidences, sound=fragment.sound)
-            log.info("Heard %r and nothing more → %s %s (%s)", words.heard, match.kind, match.section or "",
-                     described(fragment.alternatives[0], fragment.word_confidences))
-            return self._reply_to(match, words.heard or fragment.alternatives[0])
+            return self._fragment_alone(fragment)
         return []
+
+    def _fragment_alone(self, fragment: Fragment) -> list[Action]:
+        """No rest came: the half question is weighed and answered as it is."""
+        self._listening = replace(self._listening, fragment=None)
+        words = self.matcher.match(list(fragment.alternatives))
+        match = tiered(words, fragment.alternatives[0], fragment.word_confidences, sound=fragment.sound)
+        log.info("Heard %r and nothing more → %s %s (%s)", words.heard, match.kind, match.section or "",
+                 described(fragment.alternatives[0], fragment.word_confidences))
+        return self._reply_to(match, words.heard or fragment.alternatives[0])
 
     def _sentence_started(self, started: SentenceStarted) -> list[Action]:
         if self.status.state is State.SPEAKING:
