@@ -51,10 +51,13 @@ from voice_assist.conversation.answering import (
     SCAN_OFFER,
 )
 from voice_assist.conversation.core import (
-    MICROPHONE_BACK,
     PROBLEMS_NAMED_ALOUD,
     UNDO_SAME_SOUND_SECONDS,
     Conversation,
+)
+from voice_assist.conversation.faults import (
+    FAULT_NOTICE_SECONDS,
+    MICROPHONE_BACK,
 )
 from voice_assist.conversation.help import (
     ALARM_OFF,
@@ -69,7 +72,6 @@ from voice_assist.conversation.listening import (
     AFRESH_MAX_SECONDS,
     BARGE_IN_SILENCE,
     BARGE_IN_WORDS,
-    FAULT_NOTICE_SECONDS,
     FRAGMENT_WAIT_SECONDS,
     QUICK_END_COMMAND_SCORE,
     QUICK_END_MAX_SECONDS,

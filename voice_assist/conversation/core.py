@@ -22,11 +22,11 @@ from voice_assist.config import Settings
 from voice_assist.content import Library
 from voice_assist.conversation.adjustments import SCANNING_SETTINGS
 from voice_assist.conversation.answering import FORGET_QUESTION, SAY_YES_AGAIN, Answering, Deletion, Thread
+from voice_assist.conversation.faults import Faults
 from voice_assist.conversation.help import ALARM_OFF, HELP_SIGNAL_WINDOW, HELP_SIGNALS, HelpSignals
 from voice_assist.conversation.learning import Learner
 from voice_assist.conversation.listening import (
     AFRESH_MAX_SECONDS,
-    FAULT_NOTICE_SECONDS,
     Fragment,
     Listening,
     command_at_end,
@@ -92,8 +92,6 @@ log = logging.getLogger(__package__)
 
 _DEFAULTS = Settings()
 
-MICROPHONE_BACK = "The microphone is working again."
-"""Not "I can hear you again", which a listener heard as "I can't hear you again"."""
 PROBLEMS_NAMED_ALOUD = 2
 """Start-up problems named one by one in the greeting; more are only counted (the screen lists them all)."""
 
@@ -141,16 +139,17 @@ class Conversation:
         self._before_sound: _Before | None = None
         """The scan and the thread as they were before the last sound selected: undone if it was talk."""
         self._learner = Learner(library, say=self._say, show=self._show)
+        self._faults = Faults(say=self._say, show=self._show)
         self._handlers: dict[type, Callable[[Any], list[Action]]] = {
             Started: self._started, Typed: self._typed, UtteranceStarted: self._utterance_started,
             Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
             Heard: self._heard, TooShort: self._too_short, Silence: self._silence,
-            SpeechFailed: self._speech_failed, ListeningFailed: self._listening_failed,
-            MicrophoneLost: self._microphone_lost, MicrophoneOpened: self._microphone_opened,
-            NoMicrophoneAtStart: self._no_microphone_at_start, SentenceStarted: self._sentence_started,
+            SpeechFailed: self._faults.speech_failed, ListeningFailed: self._listening_failed,
+            MicrophoneLost: self._faults.lost_microphone, MicrophoneOpened: self._faults.opened_microphone,
+            NoMicrophoneAtStart: self._faults.no_microphone_at_start, SentenceStarted: self._sentence_started,
             HistoryForgotten: self._history_forgotten, SoundStarted: self._sound_started,
             SoundEnded: self._sound_ended, SwitchChanged: self._switch_changed, CaregiverKey: self._caregiver_key,
-            SwitchTrouble: self._switch_trouble, AlarmFailed: self._alarm_failed,
+            SwitchTrouble: self._switch_trouble, AlarmFailed: self._faults.alarm_failed,
             TakeMeasured: self._take_measured, TakesSaved: self._learner.saved, VoiceForgotten: self._learner.forgotten,
         }
 
@@ -369,42 +368,10 @@ class Conversation:
 
     # --- faults
 
-    def _speech_failed(self, failure: SpeechFailed) -> list[Action]:
-        self._show(problem=f"I could not speak ({failure.error}). The answer is shown above in full.")
-        return []
-
     def _listening_failed(self, failure: ListeningFailed) -> list[Action]:
-        at = failure.at
         self._listening = replace(self._listening, spoke_over=False, answering_over_speech=False, pause_start=None,
                                   fragment=None)
-        actions: list[Action] = []
-        if at - self._listening.last_fault_notice >= FAULT_NOTICE_SECONDS:
-            self._listening = replace(self._listening, last_fault_notice=at)
-            actions = self._say("Sorry, something went wrong while I was listening. I am listening again.",
-                                interrupt=True)
-        self._show(state=State.LISTENING)
-        return actions
-
-    def _microphone_lost(self, lost: MicrophoneLost) -> list[Action]:
-        problem = lost.problem
-        actions: list[Action] = []
-        if not self._listening.microphone_lost:
-            log.warning("Microphone problem: %s", problem)
-            self._listening = replace(self._listening, microphone_lost=True)
-            actions = self._say("I can't hear the microphone. I will keep trying.", interrupt=True)
-        self._show(state=State.NO_MICROPHONE, problem=problem)
-        return actions
-
-    def _microphone_opened(self, _opened: MicrophoneOpened) -> list[Action]:
-        actions: list[Action] = []
-        if self._listening.microphone_lost:
-            self._listening = replace(self._listening, microphone_lost=False)
-            actions = self._say(MICROPHONE_BACK)
-        self._show(state=State.LISTENING, problem="")
-        return actions
-
-    def _no_microphone_at_start(self, missing: NoMicrophoneAtStart) -> list[Action]:
-        return self._say(f"I can't find a microphone. {missing.checked} You can type questions instead.")
+        return self._faults.listening_failed(failure.at)
 
     # --- the history
 
@@ -544,13 +511,7 @@ class Conversation:
         return []
 
     def _switch_trouble(self, trouble: SwitchTrouble) -> list[Action]:
-        """Said once each time the switch stops working or works again; the screen keeps what to do."""
-        self._show(problem=trouble.problem)
-        return [] if self.alarm_sounding else self._say(trouble.spoken)
-
-    def _alarm_failed(self, failed: AlarmFailed) -> list[Action]:
-        self._show(problem=f"The call for help could not sound as set up: {failed.problem}")
-        return []
+        return self._faults.switch_trouble(trouble, alarm_sounding=self.alarm_sounding)
 
     # --- learning the user's voice (enrolment.py: what to ask; the loop measures and keeps the takes)
 

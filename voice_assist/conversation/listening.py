@@ -65,9 +65,6 @@ long after the pause that ended it (``end_silence``, 1.8 s) for its rest, which 
 about 4 s mid-question are bridged. With pauses of 2 and 3 s, "will I need a ... feeding tube" had been refused
 as "will i need a", and the rest ignored as heard while speaking. The price: a refusal comes this much later."""
 
-FAULT_NOTICE_SECONDS = 60.0
-"""A fault is announced once; the same fault again within this time is only logged."""
-
 _NOT_OVER_SPEECH = frozenset({Command.FORGET_HISTORY, Command.SCAN})
 
 
@@ -108,8 +105,6 @@ class Listening:
     """The current pause has been tried for a quick end already."""
     next_check: float = 0.0
     """Utterance seconds at which the current pause over speech is checked for a command again."""
-    last_fault_notice: float = -FAULT_NOTICE_SECONDS
-    microphone_lost: bool = False
     fragment: Fragment | None = None
     """A half question waiting for its rest."""
 
