@@ -198,7 +198,7 @@ class Conversation:
             how_to_ask = self.greeting()
         return self._say(_problems_notice(event.problems) + how_to_ask)
 
-    # --- listening: when an utterance is over, and what is taken while the assistant speaks
+    # --- utterances (listening.py: when one is over, what is taken over the assistant's voice, half questions)
 
     def _typed(self, typed: Typed) -> list[Action]:
         learning = self._learning_asked(typed.text, typed=True)
@@ -366,7 +366,7 @@ class Conversation:
             self._show(sentence=started.text)
         return []
 
-    # --- faults
+    # --- faults (faults.py), and what a failure of listening drops
 
     def _listening_failed(self, failure: ListeningFailed) -> list[Action]:
         self._listening = replace(self._listening, spoke_over=False, answering_over_speech=False, pause_start=None,
@@ -391,7 +391,7 @@ class Conversation:
                                                                f" of the {forgotten.questions} questions asked")
         return self._say(f"I deleted the history{asked}. I will keep no history from now on.")
 
-    # --- scanning: options read one at a time, any sound or the switch selects
+    # --- sounds and the switch: they select while scanning (scanner.py), start it, or call for help (help.py)
 
     def _sound_started(self, sound: SoundStarted) -> list[Action]:
         """A sound selects while scanning, and starts scanning when that is the way in. What it did is undone if
@@ -481,7 +481,7 @@ class Conversation:
             return self._scanner.steer(command, match)
         return None
 
-    # --- the call for help
+    # --- the call for help: the alarm, which ends every other mode
 
     def _call_for_help(self, why: str) -> list[Action]:
         log.warning("Calling for help: %s", why)
@@ -513,7 +513,7 @@ class Conversation:
     def _switch_trouble(self, trouble: SwitchTrouble) -> list[Action]:
         return self._faults.switch_trouble(trouble, alarm_sounding=self.alarm_sounding)
 
-    # --- learning the user's voice (enrolment.py: what to ask; the loop measures and keeps the takes)
+    # --- learning the user's voice (learning.py), and what it sets aside in the other modes
 
     def _learning_asked(self, said: str, *, typed: bool = False) -> list[Action] | None:
         """ "learn my voice", "learn stop again" or "forget my voice" said whole; None for anything else."""
@@ -550,7 +550,7 @@ class Conversation:
     def _take_measured(self, take: TakeMeasured) -> list[Action]:
         return self._learning_turn(self._learner.measured(take))
 
-    # --- replies
+    # --- replies: a yes-or-no question, help and scanning first, then answering.py; what the screen shows
 
     def _reply_to(self, match: Match, heard: str) -> list[Action]:
         """The reply to a matched utterance, as actions, with the view updated."""
