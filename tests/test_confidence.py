@@ -86,6 +86,26 @@ def test_a_lone_content_word_among_small_words_is_confirmed_however_sure(dialogu
     assert typed_answer.section and asked.section is None and asked.text.startswith("Do you mean ")
 
 
+@pytest.mark.parametrize(("heard", "section"), [("what is riluzole", "treatment/drugs"),
+                                               ("what is an electromyogram", "diagnosis/nerves")])
+def test_a_question_about_one_word_said_as_a_question_and_nothing_else_is_answered_when_sure(dialogue, heard,
+                                                                                          section):
+    """The words of its form ("what is") make it a question, not sound bent into a factsheet word: a tired user
+    is not asked "Do you mean ...?" for the commonest kind of first question (confidence.SURE_ONE_WORD_QUESTION)."""
+    _, answer = hear(dialogue, heard, (0.95,) * len(heard.split()))
+    assert answer.section == section
+    _, asked = hear(dialogue, heard, (0.8,) * len(heard.split()))
+    assert asked.section is None and asked.text.startswith("Do you mean ")
+
+
+@pytest.mark.parametrize("heard", ["you it get what are the have als", "what is it us on als the"])
+def test_a_question_form_among_other_words_about_one_word_is_confirmed_however_sure(dialogue, heard):
+    """Off-topic speech ("the music next door was louder than ever") and a question about a cure, heard so: the
+    form's words are there, but so are words that belong to no question about one word."""
+    _, asked = hear(dialogue, heard, (1.0,) * len(heard.split()))
+    assert asked.section is None and asked.text.startswith("Do you mean ")
+
+
 def test_the_words_of_the_guess_that_matched_are_counted(dialogue):
     """Only the second guess answers; it has one content word, though the best guess has two."""
     actions = dialogue.handle(Heard(("overview are approved", "overview on you"), whole=True,
