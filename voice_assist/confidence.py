@@ -66,7 +66,7 @@ word among small words is no better: 5 of the 6 off-topic clips of the tuning sp
 rule counting all words were one ("you the body", "you it get what are the als", "will it get to or dad"), and
 so was "overview again is" (said "overview of the news" by another voice, bench_examples.py). Counting content
 words made 34 more of the 366 right answers of the tuning material confirmations ("what is riluzole", "what
-causes it") and 4 wrong ones too."""
+causes it") and 4 wrong ones too. A question said as one and little else is the exception (SURE_ONE_WORD_QUESTION)."""
 
 SURE_ONE_WORD_QUESTION = 0.9
 """Mean content-word posterior from which a question about one content word is answered without asking after
