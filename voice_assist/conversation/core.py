@@ -3,8 +3,8 @@
 It hands each event to the mode it concerns (``listening``, ``answering``, ``scanner``, ``learning``, ``help``)
 and does what crosses modes: what the screen shows, the clock and the assistant's own voice (``Moment``), faults,
 the history, the alarm, and what an event of one mode ends in the others (a call for help ends scanning, learning
-and any question asked; scanning and learning drop a half question and the thread; talk undoes what its first
-sound selected).
+and any question asked; scanning and learning drop a half question and the thread, a typed question the half
+question; talk undoes what its first sound selected).
 """
 
 from __future__ import annotations
@@ -201,6 +201,8 @@ class Conversation:
     # --- utterances (listening.py: when one is over, what is taken over the assistant's voice, half questions)
 
     def _typed(self, typed: Typed) -> list[Action]:
+        """A typed question or command is a turn of its own: no half question waits for its rest after it."""
+        self._listening = replace(self._listening, fragment=None)
         learning = self._learning_asked(typed.text, typed=True)
         if learning is not None:
             return learning
@@ -347,8 +349,8 @@ class Conversation:
             return self._scanner.quiet(silence, self._moment, self.scanning.seconds)
         if self._learner.active:
             return self._learning_turn(self._learner.quiet(silence, self._moment))
-        fragment = self._listening.fragment
-        if fragment is not None and fragment.lapsed(silence.at):
+        fragment = self._listening.fragment  # answered as it is once its wait is over, not over the assistant's voice
+        if fragment is not None and not silence.speaking and fragment.lapsed(silence.at):
             return self._fragment_alone(fragment)
         return []
 
