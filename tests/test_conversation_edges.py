@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from voice_assist.conversation import FORGET_QUESTION, Conversation
+from voice_assist.conversation import FORGET_QUESTION, MICROPHONE_BACK, Conversation
 from voice_assist.events import (
     ForgetHistory,
     Heard,
+    MicrophoneLost,
+    MicrophoneOpened,
     Silence,
     SoundAlarm,
     SoundEnded,
@@ -156,3 +158,17 @@ def test_a_half_question_waits_for_the_assistant_to_fall_quiet(dialogue):
     assert replies(dialogue.handle(Silence(speaking=True, at=13.5))) == []
     [reply] = replies(dialogue.handle(Silence(speaking=False, at=14.0)))
     assert reply.text.startswith("Do you mean")
+
+
+def test_a_half_question_from_before_the_microphone_was_lost_is_not_answered_when_it_is_back(dialogue):
+    """The user says "will i need a"; then the microphone goes away ("I can't hear the microphone. I will keep
+    trying.") and comes back ("The microphone is working again."). At the next moment of silence the half question
+    from before the loss is answered: "Do you mean Treatment, Speech therapy?" as if it had just been said."""
+    dialogue.handle(Heard(("will i need a",), at=10.0, word_confidences=sure("will i need a")))
+    dialogue.handle(MicrophoneLost("gone"))
+    [back] = replies(dialogue.handle(MicrophoneOpened()))
+    assert back.text == MICROPHONE_BACK
+    said = []
+    for t in (13.5, 14.0, 20.0):
+        said += replies(dialogue.handle(Silence(speaking=False, at=t)))
+    assert said == [], [reply.text for reply in said]

@@ -145,7 +145,7 @@ class Conversation:
             Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
             Heard: self._heard, TooShort: self._too_short, Silence: self._silence,
             SpeechFailed: self._faults.speech_failed, ListeningFailed: self._listening_failed,
-            MicrophoneLost: self._faults.lost_microphone, MicrophoneOpened: self._faults.opened_microphone,
+            MicrophoneLost: self._lost_microphone, MicrophoneOpened: self._faults.opened_microphone,
             NoMicrophoneAtStart: self._faults.no_microphone_at_start, SentenceStarted: self._sentence_started,
             HistoryForgotten: self._history_forgotten, SoundStarted: self._sound_started,
             SoundEnded: self._sound_ended, SwitchChanged: self._switch_changed, CaregiverKey: self._caregiver_key,
@@ -368,12 +368,20 @@ class Conversation:
             self._show(sentence=started.text)
         return []
 
-    # --- faults (faults.py), and what a failure of listening drops
+    # --- faults (faults.py), and what a failure of listening or the microphone's loss drops
 
     def _listening_failed(self, failure: ListeningFailed) -> list[Action]:
+        self._drop_utterance()
+        return self._faults.listening_failed(failure.at)
+
+    def _lost_microphone(self, lost: MicrophoneLost) -> list[Action]:
+        self._drop_utterance()
+        return self._faults.lost_microphone(lost)
+
+    def _drop_utterance(self) -> None:
+        """Listening starts afresh: the utterance under way, and a half question waiting for its rest, are gone."""
         self._listening = replace(self._listening, spoke_over=False, answering_over_speech=False, pause_start=None,
                                   fragment=None)
-        return self._faults.listening_failed(failure.at)
 
     # --- the history
 
