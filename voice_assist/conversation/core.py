@@ -201,8 +201,12 @@ class Conversation:
     # --- utterances (listening.py: when one is over, what is taken over the assistant's voice, half questions)
 
     def _typed(self, typed: Typed) -> list[Action]:
-        """A typed question or command is a turn of its own: no half question waits for its rest after it."""
+        """A typed question or command is a turn of its own: no half question waits for its rest after it. While
+        learning the voice, only learning answers it (``enrolment.typed``)."""
         self._listening = replace(self._listening, fragment=None)
+        if self._learner.active:  # typed text is no take, and answered by nothing but learning
+            self._show(heard=typed.text)
+            return self._learning_turn(self._learner.typed(typed.text), interrupt=True)
         learning = self._learning_asked(typed.text, typed=True)
         if learning is not None:
             return learning
