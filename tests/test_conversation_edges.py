@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import pytest
 
-from voice_assist.conversation import FORGET_QUESTION, Conversation
+from voice_assist.conversation import FORGET_QUESTION, MICROPHONE_BACK, Conversation
 from voice_assist.events import (
     ForgetHistory,
     Heard,
+    MicrophoneLost,
+    MicrophoneOpened,
     Silence,
     SoundAlarm,
     SoundEnded,
     SoundStarted,
     State,
     SwitchChanged,
+    SwitchTrouble,
+    Typed,
     Voice,
     replies,
 )
@@ -128,3 +132,43 @@ def test_a_half_question_from_before_scanning_is_not_answered_when_scanning_ends
         said += replies(dialogue.handle(Silence(speaking=False, at=float(t))))
     assert any(reply.text.startswith("I stopped reading the options") for reply in said)
     assert all(reply.section is None for reply in said), [reply.text[:50] for reply in said if reply.section]
+
+
+def test_a_typed_question_drops_the_half_question_waiting(dialogue):
+    """The user says "will i need a" and pauses (half a question, waiting for its rest); meanwhile the caregiver types
+    "what is riluzole", and Treatment, Approved drugs is read. While it is being read, the half question's wait ends
+    and "Do you mean Treatment, Speech therapy?" cuts the typed answer off. A typed question is a new turn."""
+    dialogue.handle(Heard(("will i need a",), at=10.0, word_confidences=sure("will i need a")))
+    [typed] = replies(dialogue.handle(Typed("what is riluzole", at=11.0)))
+    assert typed.section is not None
+    said = []
+    for t in (13.5, 15.0):
+        said += replies(dialogue.handle(Silence(speaking=True, at=t)))
+    for t in (40.0, 41.0):  # the answer is over
+        said += replies(dialogue.handle(Silence(speaking=False, at=t)))
+    assert said == [], [reply.text for reply in said]
+
+
+def test_a_half_question_waits_for_the_assistant_to_fall_quiet(dialogue):
+    """A half question's wait ended into its reply whenever the wait was over, even while the assistant was saying
+    something else (here that the switch was unplugged); every other reply that comes of quiet (the next option
+    scanned, learning's reminder) waits for the assistant's voice to stop."""
+    dialogue.handle(Heard(("will i need a",), at=10.0, word_confidences=sure("will i need a")))
+    dialogue.handle(SwitchTrouble(False, "The switch was unplugged.", "The switch is not working."))
+    assert replies(dialogue.handle(Silence(speaking=True, at=13.5))) == []
+    [reply] = replies(dialogue.handle(Silence(speaking=False, at=14.0)))
+    assert reply.text.startswith("Do you mean")
+
+
+def test_a_half_question_from_before_the_microphone_was_lost_is_not_answered_when_it_is_back(dialogue):
+    """The user says "will i need a"; then the microphone goes away ("I can't hear the microphone. I will keep
+    trying.") and comes back ("The microphone is working again."). At the next moment of silence the half question
+    from before the loss is answered: "Do you mean Treatment, Speech therapy?" as if it had just been said."""
+    dialogue.handle(Heard(("will i need a",), at=10.0, word_confidences=sure("will i need a")))
+    dialogue.handle(MicrophoneLost("gone"))
+    [back] = replies(dialogue.handle(MicrophoneOpened()))
+    assert back.text == MICROPHONE_BACK
+    said = []
+    for t in (13.5, 14.0, 20.0):
+        said += replies(dialogue.handle(Silence(speaking=False, at=t)))
+    assert said == [], [reply.text for reply in said]

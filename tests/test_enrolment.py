@@ -212,6 +212,28 @@ def test_learning_needs_the_microphone(dialogue):
     assert dialogue.status.learning is None
 
 
+@pytest.mark.parametrize("text", ["what is riluzole", "topics", "learn my voice"])
+def test_typed_while_learning_says_only_how_to_stop_and_the_prompt_again(dialogue, text):
+    """The caregiver types "what is riluzole" (or "topics") while the user's voice is being learned: the whole answer
+    (or the topic list) is read while the screen shows LEARNING and learning goes on, so the user's next "stop" is
+    taken as a take though its prompt was buried under the answer. Typed text is no take: it is answered with how to
+    stop learning, then the prompt again."""
+    hear(dialogue, "learn my voice")
+    take(dialogue, "stop", distance=None)
+    [reply] = replies(dialogue.handle(Typed(text, at=5.0)))
+    assert reply.section is None and reply.interrupt
+    assert reply.text == f"{enrolment.TYPED_WHILE_LEARNING} Say: stop."
+    assert dialogue.status.state is State.LEARNING and dialogue.status.learning.take == 2
+    assert take(dialogue, "stop")[0] == KeepTake("stop")  # learning goes on where it was
+
+
+def test_stop_learning_typed_stops_learning(dialogue):
+    hear(dialogue, "learn my voice")
+    actions = dialogue.handle(Typed("stop learning", at=5.0))
+    assert DropTakes() in actions and said(actions).startswith("Stopped learning.")
+    assert dialogue.status.learning is None
+
+
 def test_voice_assist_enrol_starts_by_learning(dialogue):
     actions = dialogue.handle(Started(enrol=True))
     assert said(actions).startswith(INTRODUCTION)

@@ -11,7 +11,8 @@ first, then deletes every recording (``ForgetVoice``).
 While learning, the recognizer's words act on nothing (the user says "stop" on purpose) except two phrases
 that are not enrolled and that a slurred take of an enrolled phrase is unlikely to be heard as, since each
 is two words heard whole: ``WAY_OUT`` ("stop learning", which a caregiver can say too; a caregiver's key or
-the call for help end learning as well) and ``REDO`` ("redo that": begin the phrase again).
+the call for help end learning as well) and ``REDO`` ("redo that": begin the phrase again). Typed, these two act
+the same; anything else typed is answered only with ``TYPED_WHILE_LEARNING`` and the prompt again.
 
 Pure, like the conversation core that drives it: a state in, a ``Turn`` (what to say, what to do) out.
 """
@@ -82,6 +83,10 @@ INTRODUCTION = ("I will learn your voice. When I ask, say each word alone, three
 FORGET_VOICE_QUESTION = "Shall I delete the recordings of your voice? Say yes to delete them."
 """Asked first, like "forget history": it cannot be undone, and learning again takes minutes."""
 NEEDS_MICROPHONE = "Learning your voice needs the microphone. Say learn my voice."
+TYPED_WHILE_LEARNING = f"I am learning your voice now. To stop, type {WAY_OUT}."
+"""The reply to a question or command typed while learning (a caregiver at the keyboard while the user records):
+not its answer, which would bury the prompt under a passage while the user's next word is still taken as a take,
+but how to stop; the prompt follows it. Typed text is never a take."""
 
 
 def enrollable_phrases(library: Library) -> tuple[str, ...]:
@@ -176,6 +181,14 @@ def heard(enrolment: Enrolment, said: str, *, spoke_over: bool) -> Turn:
         return Turn(replace(enrolment, kept=0, retakes=0), f"Again from the start. {_ask(enrolment.phrase)}",
                     (DropTakes(),))
     return Turn(replace(enrolment, reminders=0), "", (MeasureTake(enrolment.phrase),))
+
+
+def typed(enrolment: Enrolment, text: str) -> Turn:
+    """Text typed while learning: the way out or a redo, as when said; anything else gets how to stop, and the
+    prompt again."""
+    if phrase_of(text) in (WAY_OUT, REDO):
+        return heard(enrolment, text, spoke_over=False)
+    return Turn(enrolment, f"{TYPED_WHILE_LEARNING} {_ask(enrolment.phrase)}")
 
 
 def quiet(enrolment: Enrolment) -> Turn:

@@ -3,8 +3,8 @@
 It hands each event to the mode it concerns (``listening``, ``answering``, ``scanner``, ``learning``, ``help``)
 and does what crosses modes: what the screen shows, the clock and the assistant's own voice (``Moment``), faults,
 the history, the alarm, and what an event of one mode ends in the others (a call for help ends scanning, learning
-and any question asked; scanning and learning drop a half question and the thread; talk undoes what its first
-sound selected).
+and any question asked; scanning and learning drop a half question and the thread, a typed question the half
+question; talk undoes what its first sound selected).
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class Conversation:
             Paused: self._paused, HeardSoFar: self._heard_so_far, UtteranceEnded: self._utterance_ended,
             Heard: self._heard, TooShort: self._too_short, Silence: self._silence,
             SpeechFailed: self._faults.speech_failed, ListeningFailed: self._listening_failed,
-            MicrophoneLost: self._faults.lost_microphone, MicrophoneOpened: self._faults.opened_microphone,
+            MicrophoneLost: self._lost_microphone, MicrophoneOpened: self._faults.opened_microphone,
             NoMicrophoneAtStart: self._faults.no_microphone_at_start, SentenceStarted: self._sentence_started,
             HistoryForgotten: self._history_forgotten, SoundStarted: self._sound_started,
             SoundEnded: self._sound_ended, SwitchChanged: self._switch_changed, CaregiverKey: self._caregiver_key,
@@ -201,6 +201,12 @@ class Conversation:
     # --- utterances (listening.py: when one is over, what is taken over the assistant's voice, half questions)
 
     def _typed(self, typed: Typed) -> list[Action]:
+        """A typed question or command is a turn of its own: no half question waits for its rest after it. While
+        learning the voice, only learning answers it (``enrolment.typed``)."""
+        self._listening = replace(self._listening, fragment=None)
+        if self._learner.active:  # typed text is no take, and answered by nothing but learning
+            self._show(heard=typed.text)
+            return self._learning_turn(self._learner.typed(typed.text), interrupt=True)
         learning = self._learning_asked(typed.text, typed=True)
         if learning is not None:
             return learning
@@ -347,8 +353,8 @@ class Conversation:
             return self._scanner.quiet(silence, self._moment, self.scanning.seconds)
         if self._learner.active:
             return self._learning_turn(self._learner.quiet(silence, self._moment))
-        fragment = self._listening.fragment
-        if fragment is not None and fragment.lapsed(silence.at):
+        fragment = self._listening.fragment  # answered as it is once its wait is over, not over the assistant's voice
+        if fragment is not None and not silence.speaking and fragment.lapsed(silence.at):
             return self._fragment_alone(fragment)
         return []
 
@@ -366,12 +372,20 @@ class Conversation:
             self._show(sentence=started.text)
         return []
 
-    # --- faults (faults.py), and what a failure of listening drops
+    # --- faults (faults.py), and what a failure of listening or the microphone's loss drops
 
     def _listening_failed(self, failure: ListeningFailed) -> list[Action]:
+        self._drop_utterance()
+        return self._faults.listening_failed(failure.at)
+
+    def _lost_microphone(self, lost: MicrophoneLost) -> list[Action]:
+        self._drop_utterance()
+        return self._faults.lost_microphone(lost)
+
+    def _drop_utterance(self) -> None:
+        """Listening starts afresh: the utterance under way, and a half question waiting for its rest, are gone."""
         self._listening = replace(self._listening, spoke_over=False, answering_over_speech=False, pause_start=None,
                                   fragment=None)
-        return self._faults.listening_failed(failure.at)
 
     # --- the history
 

@@ -69,6 +69,12 @@ class Learner:
             log.info("Heard %r over my prompt: not a take", said)
         return enrolment.heard(self.enrolment, said, spoke_over=spoke_over)
 
+    def typed(self, text: str) -> enrolment.Turn:
+        """Text typed while learning: the way out, a redo, or else how to stop and the prompt again."""
+        assert self.enrolment is not None
+        log.info("Typed %r while learning: not answered", text)
+        return enrolment.typed(self.enrolment, text)
+
     def measured(self, take: TakeMeasured) -> enrolment.Turn | None:
         if self.enrolment is None:
             return None
