@@ -29,6 +29,7 @@ from voice_assist.events import (
     KeepTake,
     LearningProgress,
     MeasureTake,
+    NoMicrophoneAtStart,
     Paused,
     SaveTakes,
     Silence,
@@ -238,6 +239,15 @@ def test_voice_assist_enrol_starts_by_learning(dialogue):
     actions = dialogue.handle(Started(enrol=True))
     assert said(actions).startswith(INTRODUCTION)
     assert dialogue.status.learning.phrase == "stop"
+
+
+def test_voice_assist_enrol_without_a_microphone_stops_learning_and_takes_typed_questions(dialogue):
+    dialogue.handle(Started(enrol=True))
+    actions = dialogue.handle(NoMicrophoneAtStart("I looked for the default input."))
+    assert said(actions).startswith(enrolment.NO_MICROPHONE_TO_LEARN) and "type questions" in said(actions)
+    assert DropTakes() in actions and dialogue.status.learning is None
+    answer = replies(dialogue.handle(Typed("what is riluzole", at=5.0)))[-1]
+    assert answer.section == "treatment/drugs"
 
 
 def test_a_failed_save_stops_learning_and_says_why_on_the_screen(dialogue):

@@ -83,6 +83,9 @@ INTRODUCTION = ("I will learn your voice. When I ask, say each word alone, three
 FORGET_VOICE_QUESTION = "Shall I delete the recordings of your voice? Say yes to delete them."
 """Asked first, like "forget history": it cannot be undone, and learning again takes minutes."""
 NEEDS_MICROPHONE = "Learning your voice needs the microphone. Say learn my voice."
+NO_MICROPHONE_TO_LEARN = "I cannot learn your voice without a microphone."
+"""Said when ``voice-assist enrol`` starts and no microphone opens: learning ends at once rather than waiting for
+takes that cannot come, with the screen showing LEARNING while questions are typed."""
 TYPED_WHILE_LEARNING = f"I am learning your voice now. To stop, type {WAY_OUT}."
 """The reply to a question or command typed while learning (a caregiver at the keyboard while the user records):
 not its answer, which would bury the prompt under a passage while the user's next word is still taken as a take,

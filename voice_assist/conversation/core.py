@@ -146,7 +146,7 @@ class Conversation:
             Heard: self._heard, TooShort: self._too_short, Silence: self._silence,
             SpeechFailed: self._faults.speech_failed, ListeningFailed: self._listening_failed,
             MicrophoneLost: self._lost_microphone, MicrophoneOpened: self._faults.opened_microphone,
-            NoMicrophoneAtStart: self._faults.no_microphone_at_start, SentenceStarted: self._sentence_started,
+            NoMicrophoneAtStart: self._no_microphone_at_start, SentenceStarted: self._sentence_started,
             HistoryForgotten: self._history_forgotten, SoundStarted: self._sound_started,
             SoundEnded: self._sound_ended, SwitchChanged: self._switch_changed, CaregiverKey: self._caregiver_key,
             SwitchTrouble: self._switch_trouble, AlarmFailed: self._faults.alarm_failed,
@@ -381,6 +381,14 @@ class Conversation:
     def _lost_microphone(self, lost: MicrophoneLost) -> list[Action]:
         self._drop_utterance()
         return self._faults.lost_microphone(lost)
+
+    def _no_microphone_at_start(self, missing: NoMicrophoneAtStart) -> list[Action]:
+        """Questions will be typed; learning the voice (``voice-assist enrol``) cannot go on, and ends at once."""
+        if not self._learner.active:
+            return self._faults.no_microphone_at_start(missing)
+        ended = self._learner.dropped()
+        self._show(learning=None)
+        return [*ended, *self._faults.no_microphone_at_start(missing, before=enrolment.NO_MICROPHONE_TO_LEARN)]
 
     def _drop_utterance(self) -> None:
         """Listening starts afresh: the utterance under way, and a half question waiting for its rest, are gone."""

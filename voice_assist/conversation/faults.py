@@ -68,8 +68,9 @@ class Faults:
         self._show(state=State.LISTENING, problem="")
         return actions
 
-    def no_microphone_at_start(self, missing: NoMicrophoneAtStart) -> list[Action]:
-        return self._say(f"I can't find a microphone. {missing.checked} You can type questions instead.")
+    def no_microphone_at_start(self, missing: NoMicrophoneAtStart, *, before: str = "") -> list[Action]:
+        found_none = f"I can't find a microphone. {missing.checked} You can type questions instead."
+        return self._say(f"{before} {found_none}" if before else found_none)
 
     def switch_trouble(self, trouble: SwitchTrouble, *, alarm_sounding: bool) -> list[Action]:
         """Said once each time the switch stops working or works again (not over the alarm); the screen keeps what

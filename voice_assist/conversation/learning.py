@@ -94,7 +94,7 @@ class Learner:
         return enrolment.stop(self.enrolment)
 
     def dropped(self) -> list[Action]:
-        """Learning ends at once (a call for help): the takes of the phrase under way are dropped."""
+        """Learning ends at once (a call for help, no microphone): the takes of the phrase under way are dropped."""
         learning: list[Action] = [DropTakes()] if self.enrolment is not None else []
         self.enrolment = None
         return learning
