@@ -69,7 +69,7 @@ def test_the_assistant_does_not_keep_answering_its_own_voice(tmp_path: Path,
     """At most one reply to an echo (a misheard one cannot be told from the user), never a loop."""
     soak = load_soak()
     assert max(echo_replies(soak, tmp_path / "guarded")) <= 1
-    from voice_assist.conversation import Conversation
+    from voice_assist.conversation.listening import Listening
 
-    monkeypatch.setattr(Conversation, "_is_own_echo", lambda self, command: False)
+    monkeypatch.setattr(Listening, "is_own_echo", lambda self, command, saying: False)
     assert max(echo_replies(soak, tmp_path / "unguarded")) >= 3  # without the guard it talks to itself
