@@ -312,10 +312,33 @@ def test_a_lost_microphone_is_retried_and_the_user_told_once(conversation, speak
     assert len(back) == 1
     assert speaker.said.index(lost[0]) < speaker.said.index(back[0])
     assert calls[:4] == [False, True, True, True]
-    assert sleeps == [1.0, 2.0, 4.0]
+    assert sum(sleeps) == pytest.approx(1.0 + 2.0 + 4.0)  # in ticks that pass the time on (the next test)
     states = [status.state for status in conversation.view.shown]
     assert State.NO_MICROPHONE in states
     assert conversation.status.problem == ""
+
+
+def test_the_switch_still_scans_and_selects_while_the_microphone_is_gone(conversation, speaker, library):
+    """Scanning runs on the clock of the audio heard, which stops with the microphone: the time is passed on while
+    the microphone is retried (loop.NO_MICROPHONE_TICK_SECONDS), so a switch user still has a way in."""
+    open_microphone, _ = microphones(*[DeviceGoneError("No microphone.")] * 8)  # 47 s without one
+    selected: list[str] = []
+
+    def sleep(seconds: float) -> None:
+        speaker.advance(seconds)
+        if not selected and speaker.said[-1] == "Risk factors" and not speaker.speaking:
+            selected.append(speaker.said[-1])
+            conversation.switch_changed(True)
+            conversation.switch_changed(False)
+
+    conversation.switch_changed(True)  # the switch starts scanning
+    conversation.switch_changed(False)
+    with pytest.raises(EndOfTestError):
+        run_voice(conversation, open_microphone, sleep=sleep)
+    assert selected, speaker.said
+    chosen = speaker.said[speaker.said.index("Risk factors") + 1:]  # the topic's passages are offered in turn
+    assert chosen and library.section("risk-factors").passages[0].startswith(chosen[0]), speaker.said
+    assert conversation.status.state is State.NO_MICROPHONE
 
 
 class CrashingRecognizer:

@@ -78,6 +78,11 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0)
 """Back-off between attempts to reopen a microphone that went away; the last value repeats."""
 
+NO_MICROPHONE_TICK_SECONDS = 0.1
+"""How often the time is passed on to the conversation while no microphone works. Its clock is the audio heard,
+which stops with the microphone; without these ticks scanning stood on one option, so a switch user had no way
+in while the microphone was gone, and learning's reminders never came. As often as a few microphone frames."""
+
 
 class View(Protocol):
     """Shows the conversation's status to the caregiver."""
@@ -189,6 +194,12 @@ class VoiceLoop:
             self.send(SwitchChanged(pressed, at=self._heard_seconds))
         elif pressed:
             self.send(CaregiverKey(at=self._heard_seconds))
+
+    def time_passes(self, seconds: float) -> None:
+        """No microphone: ``seconds`` pass with nothing heard, and the conversation's timers go on (scanning's pace,
+        learning's reminders, the half minute an offer stands)."""
+        self._heard_seconds += seconds
+        self.send(Silence(self._own_sound, at=self._heard_seconds))
 
     def hear(self, frame: bytes) -> None:
         """One frame of microphone audio (16 kHz mono s16le). A fault in recognition or matching never
@@ -378,8 +389,16 @@ def run_voice(loop: VoiceLoop, open_microphone: Callable[[bool], AbstractContext
                     loop.hear(frame)
         except AudioDeviceError as error:
             loop.send(MicrophoneLost(str(error)))
-            sleep(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
+            _wait_without_microphone(loop, RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)], sleep)
             failures += 1
+
+
+def _wait_without_microphone(loop: VoiceLoop, seconds: float, sleep: Callable[[float], None]) -> None:
+    """Wait ``seconds`` before trying the microphone again, passing the time on to the conversation as it goes."""
+    ticks = max(1, round(seconds / NO_MICROPHONE_TICK_SECONDS))
+    for _ in range(ticks):
+        sleep(seconds / ticks)
+        loop.time_passes(seconds / ticks)
 
 
 def run_keyboard(loop: VoiceLoop, lines: Iterable[str]) -> None:

@@ -345,7 +345,7 @@ class Conversation:
         if not silence.speaking and self._moment.quiet_since is None:
             self._moment = replace(self._moment, quiet_since=silence.at)
             if self.status.state is State.SPEAKING:
-                self._show(state=State.LISTENING)
+                self._show(state=State.NO_MICROPHONE if self._faults.microphone_lost else State.LISTENING)
         if self._help_signals.held_long(silence.at) and not self.alarm_sounding:
             self._help_signals = replace(self._help_signals, switch_down_at=None)
             return self._call_for_help("the switch was held down")
