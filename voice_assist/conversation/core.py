@@ -387,7 +387,6 @@ class Conversation:
         if not self._learner.active:
             return self._faults.no_microphone_at_start(missing)
         ended = self._learner.dropped()
-        self._show(learning=None)
         return [*ended, *self._faults.no_microphone_at_start(missing, before=enrolment.NO_MICROPHONE_TO_LEARN)]
 
     def _drop_utterance(self) -> None:
@@ -513,7 +512,7 @@ class Conversation:
         self._listening = replace(self._listening, answering_over_speech=False, fragment=None)
         learning = self._learner.dropped()
         self._alarm_on = True
-        self._show(state=State.ALARM, said="", section=None, learning=None)
+        self._show(state=State.ALARM, said="", section=None)
         return [Reply("", interrupt=True), *learning, SoundAlarm(why)]
 
     def _silence_alarm(self, heard: str) -> list[Action]:

@@ -94,9 +94,11 @@ class Learner:
         return enrolment.stop(self.enrolment)
 
     def dropped(self) -> list[Action]:
-        """Learning ends at once (a call for help, no microphone): the takes of the phrase under way are dropped."""
+        """Learning ends at once (a call for help, no microphone): the takes of the phrase under way are dropped, and
+        the screen no longer shows learning."""
         learning: list[Action] = [DropTakes()] if self.enrolment is not None else []
         self.enrolment = None
+        self._show(learning=None)
         return learning
 
     def saved(self, saved: TakesSaved) -> list[Action]:
