@@ -4,9 +4,9 @@
 The material is the slurred, accented test voice of tests/slurred.py: the 10 commands and the 7 topic names,
 enrolled with 3 takes each in a quiet room, then said again in other takes (other tempo, pitch, noise and
 room) that are never enrolled; ordinary speech not about ALS in the same voice, which must match nothing; and
-clean other voices saying neighbours of the enrolled phrases ("stopwatch", "yesterday"; and ``WRITTEN_NEIGHBOURS``),
-which must match nothing either. Everything is generated from fixed seeds, in two parts that share no take, no off-topic
-sentence and no other voice:
+clean other voices saying neighbours of the enrolled phrases ("stopwatch", "yesterday"; and
+tests.slurred.WRITTEN_NEIGHBOURS), which must match nothing either. Everything is generated from fixed seeds, in two
+parts that share no take, no off-topic sentence and no other voice:
 
 - ``tune``: the rejection threshold and margin are chosen on it (``--sweep`` prints the grid);
 - ``held-out``: the figures reported; nothing was chosen on it.
@@ -70,7 +70,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.slurred import ENROLMENT, OTHER_VOICES, TEST, UNTUNED_VOICES, other_voice, take  # noqa: E402
+from tests.slurred import (  # noqa: E402
+    ENROLMENT,
+    OTHER_VOICES,
+    TEST,
+    UNTUNED_VOICES,
+    other_voice,
+    take,
+    written_neighbours,
+)
 from voice_assist import examples  # noqa: E402
 from voice_assist.audio_format import seconds_of  # noqa: E402
 from voice_assist.examples import ExampleMatch, ExampleMatcher  # noqa: E402
@@ -94,13 +102,7 @@ NEIGHBOURS = (
 )
 """Words and phrases that sound like enrolled ones; split between the parts by position (even, odd). Written with
 the code in view, and three of the held-out half ask for what they sound like ("yes sir", "quiet please", "top
-ticks"): the figures on ``WRITTEN_NEIGHBOURS`` are the fairer ones."""
-
-WRITTEN_NEIGHBOURS = ROOT / "tests" / "data" / "written_neighbours.csv"
-"""72 more neighbours, four for each phrase "learn my voice" asks for, written by a helper who saw none of the
-code, told to leave out anything that asks for the phrase's meaning. Of each phrase's four, the first and third
-go to the tune part (in its other voices), the second and fourth to the held-out part, in voices nothing was
-chosen on (tests.slurred.UNTUNED_VOICES)."""
+ticks"): the figures on tests.slurred.WRITTEN_NEIGHBOURS are the fairer ones."""
 
 OFF_TOPIC = (
     "the weather is nice today", "hello", "coffee", "bus stop", "my sister lives in london",
@@ -141,6 +143,11 @@ class Material:
     neighbours: list[Said]
     written_neighbours: list[Said]
 
+    @property
+    def every_neighbour(self) -> list[Said]:
+        """The neighbours of both lists."""
+        return self.neighbours + self.written_neighbours
+
 
 def topic_names() -> dict[str, str]:
     """Topic title (lower case, as said) -> section id, from the shipped factsheets."""
@@ -163,17 +170,14 @@ def material(split: str, phrases: Sequence[str]) -> Material:
                   for text in NEIGHBOURS[parity::2] for voice in voices]
     written_voices = voices if split == "tune" else UNTUNED_VOICES
     written = [Said(f"{text} [{voice}]", None, other_voice(text, voice))
-               for text in written_neighbours(parity) for voice in written_voices]
+               for text in part_of_written_neighbours(parity) for voice in written_voices]
     return Material(enrolment, tests, off_topic, neighbours, written)
 
 
-def written_neighbours(parity: int) -> list[str]:
-    """The part's half of ``WRITTEN_NEIGHBOURS``: of each phrase's neighbours, those at even or odd positions."""
-    by_phrase: dict[str, list[str]] = {}
-    with WRITTEN_NEIGHBOURS.open(encoding="utf-8") as rows:
-        for row in csv.DictReader(rows):
-            by_phrase.setdefault(row["phrase"], []).append(row["neighbour"])
-    return [text for texts in by_phrase.values() for text in texts[parity::2]]
+def part_of_written_neighbours(parity: int) -> list[str]:
+    """The part's half of tests.slurred.WRITTEN_NEIGHBOURS: of each phrase's four, the first and third for the tune
+    part (said in its other voices), the second and fourth for the held-out part (in UNTUNED_VOICES)."""
+    return [text for texts in written_neighbours().values() for text in texts[parity::2]]
 
 
 def enrolled(enrolment: dict[str, list[bytes]], **thresholds: float) -> ExampleMatcher:
@@ -212,7 +216,7 @@ def accepted(match: ExampleMatch | None, reject: float, relative: float) -> str 
 
 def score(results: dict[str, list[tuple[Said, ExampleMatch | None]]], reject: float, relative: float) -> Scores:
 
-    tests, off, near = results["tests"], results["off_topic"], results["neighbours"] + results["written_neighbours"]
+    tests, off, near = results["tests"], results["off_topic"], results["neighbours"]
     got = [(accepted(match, reject, relative), said.expected) for said, match in tests]
     return Scores(sum(phrase == expected for phrase, expected in got),
                   sum(phrase not in (None, expected) for phrase, expected in got), len(tests),
@@ -223,8 +227,9 @@ def score(results: dict[str, list[tuple[Said, ExampleMatch | None]]], reject: fl
 def raw_results(found: Material) -> dict[str, list[tuple[Said, ExampleMatch | None]]]:
     """Every utterance's best phrase with no threshold, so that thresholds can be swept afterwards."""
     open_matcher = enrolled(found.enrolment, reject_distance=np.inf, max_relative_distance=np.inf)
-    return {name: [(said, open_matcher.match(said.pcm)) for said in getattr(found, name)]
-            for name in ("tests", "off_topic", "neighbours", "written_neighbours")}
+    return {name: [(said, open_matcher.match(said.pcm)) for said in utterances]
+            for name, utterances in (("tests", found.tests), ("off_topic", found.off_topic),
+                                     ("neighbours", found.every_neighbour))}
 
 
 def sweep(results: dict[str, list[tuple[Said, ExampleMatch | None]]]) -> None:
@@ -365,7 +370,7 @@ def cost(found: Material, phrases: Sequence[str]) -> None:
         right += match is not None and match.phrase == said.expected
     times.sort()
     off = sum(matcher.match(said.pcm) is not None for said in found.off_topic)
-    neighbours = found.neighbours + found.written_neighbours
+    neighbours = found.every_neighbour
     near = sum(matcher.match(said.pcm) is not None for said in neighbours)
     print(f"  with {len(matcher.phrases)} phrases x {TAKES} takes enrolled: right {right}/{len(found.tests)} "
           f"({right / len(found.tests):.0%}); off-topic answered {off}/{len(found.off_topic)}; neighbours taken "
@@ -395,7 +400,7 @@ def write(found: Material, folder: Path) -> None:
     for phrase, takes in found.enrolment.items():
         store.replace(phrase, takes)
     (folder / "said").mkdir(parents=True, exist_ok=True)
-    for number, said in enumerate(found.tests + found.off_topic + found.neighbours + found.written_neighbours):
+    for number, said in enumerate(found.tests + found.off_topic + found.every_neighbour):
         name = said.expected or "oov_" + "".join(c if c.isalnum() else "_" for c in said.text)
         write_wav(folder / "said" / f"{name}-{number}.wav", said.pcm)
     print(f"  wrote the audio to {folder}")
@@ -531,7 +536,7 @@ def confidence_table(found: Material, topics: dict[str, str]) -> None:
     from voice_assist import by_example
 
     matcher = enrolled(found.enrolment)
-    outcomes = through_core(found.tests + found.off_topic + found.neighbours + found.written_neighbours, matcher)
+    outcomes = through_core(found.tests + found.off_topic + found.every_neighbour, matcher)
     rows = [(o, o.example) for o in outcomes if o.example is not None]
     right = sorted(ex.confidence for o, ex in rows if ex.phrase == o.said.expected)
     wrong = sorted(ex.confidence for o, ex in rows if ex.phrase != o.said.expected)

@@ -14,8 +14,10 @@ The same text, kind and seed always make the same audio. ``other_voice`` is a cl
 
 from __future__ import annotations
 
+import csv
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -30,7 +32,20 @@ OTHER_VOICES = ("en-us+m3", "flite:slt", "flite:awb", "en-gb+f3")
 
 UNTUNED_VOICES = ("flite:rms", "en-us+f4")
 """Two more clean voices, a US man of flite's and a woman of espeak-ng's, that nothing was chosen on: they say the
-held-out half of the neighbours written later (tests/data/written_neighbours.csv)."""
+held-out half of the neighbours written later (``written_neighbours``)."""
+
+WRITTEN_NEIGHBOURS = Path(__file__).parent / "data" / "written_neighbours.csv"
+"""72 words and phrases that sound like or contain a phrase "learn my voice" asks for but do not ask for it, four
+for each, written by a helper who saw none of the code."""
+
+
+def written_neighbours() -> dict[str, list[str]]:
+    """Each enrolled phrase's neighbours in ``WRITTEN_NEIGHBOURS``, in the file's order."""
+    by_phrase: dict[str, list[str]] = {}
+    with WRITTEN_NEIGHBOURS.open(encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            by_phrase.setdefault(row["phrase"], []).append(row["neighbour"])
+    return by_phrase
 
 
 @dataclass(frozen=True)

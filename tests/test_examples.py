@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.slurred import ENROLMENT, OTHER_VOICES, TEST, UNTUNED_VOICES, other_voice, take
+from tests.slurred import ENROLMENT, OTHER_VOICES, TEST, UNTUNED_VOICES, other_voice, take, written_neighbours
 from tests.spoken import silence
 from voice_assist.example_store import ExampleStore, load_matcher, voice_folder
 from voice_assist.examples import ExampleMatcher, dtw_distances, voiced_features
@@ -49,13 +48,7 @@ def test_another_speaker_is_refused_even_saying_an_enrolled_phrase(matcher: Exam
     assert matcher.match(other_voice(text, OTHER_VOICES[0])) is None
 
 
-def _written_neighbours() -> list[str]:
-    """The neighbours of PHRASES that a helper wrote without seeing the code (tests/data/written_neighbours.csv)."""
-    with (Path(__file__).parent / "data" / "written_neighbours.csv").open(encoding="utf-8") as rows:
-        return [row["neighbour"] for row in csv.DictReader(rows) if row["phrase"] in PHRASES]
-
-
-@pytest.mark.parametrize("text", _written_neighbours())
+@pytest.mark.parametrize("text", [text for phrase in PHRASES for text in written_neighbours()[phrase]])
 def test_a_neighbour_of_an_enrolled_phrase_in_another_voice_matches_nothing(matcher: ExampleMatcher,
                                                                             text: str) -> None:
     assert matcher.match(other_voice(text, UNTUNED_VOICES[0])) is None
